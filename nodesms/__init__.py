@@ -1,0 +1,126 @@
+"""nodesms: the asyncio client for SMS gateways that speak Node API v1.8.3.
+
+::
+
+    import nodesms
+
+    async with nodesms.Client(base_url, username, password) as client:
+        sent = await client.sms.create_otp(number="0555 123 45 67", sender="ACME",
+                                           content="Kodunuz: 482913")
+"""
+
+from ._client import Client
+from ._config import Timeout
+from ._logging import configure_from_env as _configure_from_env
+from ._numbers import normalize_number
+from ._paging import AsyncPaginator
+from ._retry import RetryPolicy
+from ._version import __version__
+from .enums import (
+    ContactFilter,
+    CustomerType,
+    Encoding,
+    ItemState,
+    IysRecipientType,
+    IysSource,
+    IysState,
+    MoState,
+    Operator,
+    PackageFilter,
+    PackageState,
+    PeriodType,
+    SenderStatus,
+    SendingType,
+    SmsType,
+    UserType,
+)
+from .errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ConcurrencyLimitError,
+    ConflictError,
+    InsufficientCreditError,
+    MaintenanceError,
+    NodeSMSError,
+    NotFoundError,
+    PermissionDeniedError,
+    RequestTimeoutError,
+    ResponseError,
+    ServerError,
+    TransportError,
+    UnsupportedOperationError,
+    ValidationError,
+)
+from .models import (
+    Credit,
+    GatewayDateTime,
+    InquiryRecord,
+    Message,
+    Package,
+    PackageCreated,
+    PackageItem,
+    Page,
+    Periodic,
+    Sender,
+    Statistics,
+    Summary,
+)
+from .text import Segments, segments
+
+__all__ = [
+    "APIError",
+    "AsyncPaginator",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "ConcurrencyLimitError",
+    "ConflictError",
+    "ContactFilter",
+    "Credit",
+    "CustomerType",
+    "Encoding",
+    "GatewayDateTime",
+    "InquiryRecord",
+    "InsufficientCreditError",
+    "ItemState",
+    "IysRecipientType",
+    "IysSource",
+    "IysState",
+    "MaintenanceError",
+    "Message",
+    "MoState",
+    "NodeSMSError",
+    "NotFoundError",
+    "Operator",
+    "Package",
+    "PackageCreated",
+    "PackageFilter",
+    "PackageItem",
+    "PackageState",
+    "Page",
+    "PeriodType",
+    "Periodic",
+    "PermissionDeniedError",
+    "RequestTimeoutError",
+    "ResponseError",
+    "RetryPolicy",
+    "Segments",
+    "Sender",
+    "SenderStatus",
+    "SendingType",
+    "ServerError",
+    "SmsType",
+    "Statistics",
+    "Summary",
+    "Timeout",
+    "TransportError",
+    "UnsupportedOperationError",
+    "UserType",
+    "ValidationError",
+    "__version__",
+    "normalize_number",
+    "segments",
+]
+
+_configure_from_env()

@@ -1,0 +1,127 @@
+"""The gateway's error codes and the exception class each one becomes."""
+
+from __future__ import annotations
+
+from .errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ConcurrencyLimitError,
+    ConflictError,
+    InsufficientCreditError,
+    MaintenanceError,
+    NotFoundError,
+    PermissionDeniedError,
+    ServerError,
+)
+
+__all__ = ["CODE_TO_NAME", "NAME_TO_CODE", "api_error"]
+
+CODE_TO_NAME: dict[str, str] = {
+    "SMS00": "ERR_BAD_REQUEST",
+    "SMS01": "ERR_USER_NOT_AUTHORIZED",
+    "SMS02": "ERR_BLACKLIST_RECORD_ALREADY_EXISTS",
+    "SMS03": "ERR_PARENT_USER_NOT_FOUND",
+    "SMS04": "ERR_USER_ALREADY_EXISTS",
+    "SMS05": "ERR_INVALID_PRICING_PLAN",
+    "SMS06": "ERR_SMS_PKG_NOT_FOUND",
+    "SMS07": "ERR_SMS_PKG_NOT_CHANGEABLE",
+    "SMS08": "ERR_INVALID_SMS_SENDING_DATE",
+    "SMS09": "ERR_CONTACT_GROUP_ALREADY_EXISTS",
+    "SMS10": "ERR_PARENT_CONTACT_GROUP_NOT_FOUND",
+    "SMS11": "ERR_PARENT_CONTACT_GROUP_NOT_EMPTY",
+    "SMS12": "ERR_CONTACT_ALREADY_EXISTS",
+    "SMS13": "ERR_CONTACT_IMPORT_EXISTS",
+    "SMS14": "ERR_FILE_NOT_FOUND",
+    "SMS15": "ERR_CONTACT_IMPORT_FAILED",
+    "SMS16": "ERR_USER_NOT_FOUND",
+    "SMS17": "ERR_CREDIT_PLAN_NOT_FOUND",
+    "SMS18": "ERR_USER_CREDIT_REQUIRED",
+    "SMS19": "ERR_PROMOTION_NOT_FOUND",
+    "SMS20": "ERR_ALLOWANCE_ALREADY_EXISTS",
+    "SMS21": "ERR_ALLOWANCE_NOT_PERMITTED",
+    "SMS22": "ERR_ALLOWANCE_NOT_APPLICABLE",
+    "SMS23": "ERR_SPAM_FILTER_ALREADY_EXISTS",
+    "SMS24": "ERR_MO_ALREADY_EXISTS",
+    "SMS25": "ERR_MO_KEYWORD_ALREADY_EXISTS",
+    "SMS26": "ERR_MO_NOT_FOUND",
+    "SMS27": "ERR_SENDER_ALREADY_EXISTS",
+    "SMS28": "ERR_PARENT_USER_CREDIT_REQUIRED",
+    "SMS29": "ERR_USER_CREDIT_DECREASING_LIMITED",
+    "SMS30": "ERR_USER_IYS_SETTINGS_NOT_FOUND",
+    "SMS31": "ERR_INVALID_DATE_RANGE",
+    "SMS32": "ERR_API_USER_ALREADY_EXISTS",
+    "SMS33": "ERR_CREDIT_PLAN_UNIT_PRICE_LIMIT",
+    "SMS42": "ERR_SMS_PKG_CUSTOM_ID_DUPLICATION",
+    "SMS44": "ERR_SMS_SENDING_TIME_LIMIT",
+    "SMS48": "ERR_REQUEST_PARAM_LIMIT",
+    "SMS50": "ERR_MULTI_REQUEST_NOT_PERMITTED",
+    "SMS99": "ERR_SYSTEM_MAINTENANCE",
+}
+NAME_TO_CODE = {name: code for code, name in CODE_TO_NAME.items()}
+
+
+def _classes() -> dict[str, type[APIError]]:
+    table: dict[type[APIError], tuple[str, ...]] = {
+        BadRequestError: (
+            "SMS00", "SMS08", "SMS31", "SMS44", "SMS48",
+            "ERR_INVALID_PARAM", "ERR_INVALID_SMS_SENDER", "ERR_EMPTY_SMS_PACKAGE",
+        ),
+        AuthenticationError: ("ERR_UNAUTHORIZED_REQUEST",),
+        PermissionDeniedError: ("SMS01",),
+        NotFoundError: (
+            "SMS03", "SMS06", "SMS10", "SMS14", "SMS16", "SMS17", "SMS19", "SMS26", "SMS30",
+            "ERR_NOT_FOUND",
+        ),
+        ConflictError: (
+            "SMS02", "SMS04", "SMS07", "SMS09", "SMS11", "SMS12", "SMS13",
+            "SMS20", "SMS21", "SMS22", "SMS23", "SMS24", "SMS25",
+            "SMS27", "SMS29", "SMS32", "SMS33", "SMS42",
+            "ERR_SMS_PKG_DUPLICATION",
+        ),
+        InsufficientCreditError: ("SMS18", "SMS28"),
+        ConcurrencyLimitError: (
+            "SMS50", "ERR_CONCURRENT_REQUEST_LIMIT", "ERR_DAILY_REQUEST_LIMIT",
+        ),
+        MaintenanceError: ("SMS99",),
+        ServerError: ("ERR_INTERNAL_SERVER",),
+    }  # fmt: skip
+    return {key: cls for cls, keys in table.items() for key in keys}
+
+
+_CLASS_BY_KEY = _classes()
+
+
+def api_error(
+    raw_code: str | None,
+    message: str | None,
+    *,
+    status: int | None,
+    http_status: int | None,
+    retry_after: float | None = None,
+) -> APIError:
+    """Build the typed exception for an error the gateway reported.
+
+    ``raw_code`` may be the numbered code (``SMS18``) or the name (``ERR_USER_CREDIT_REQUIRED``);
+    real deployments send names. The class is chosen by code, then name, then HTTP status.
+    """
+    code: str | None = None
+    name: str | None = None
+    if raw_code:
+        raw_code = raw_code.strip()
+        upper = raw_code.upper()
+        if upper.startswith("SMS") and upper[3:].isdigit():
+            code, name = upper, CODE_TO_NAME.get(upper)
+        else:
+            name, code = raw_code, NAME_TO_CODE.get(upper)
+    cls = _CLASS_BY_KEY.get(code or "") or _CLASS_BY_KEY.get(name or "")
+    if cls is None and http_status is not None:
+        if http_status == 401:
+            cls = AuthenticationError
+        elif http_status >= 500:
+            cls = ServerError
+    error = (cls or APIError)(
+        message or "", code=code, name=name, status=status, http_status=http_status
+    )
+    error.retry_after = retry_after
+    return error

@@ -1,0 +1,103 @@
+"""Client configuration: base URL, credentials, timeouts."""
+
+from __future__ import annotations
+
+import base64
+import os
+import platform
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from ._version import __version__
+from .errors import ValidationError
+
+__all__ = ["Timeout", "auth_header", "normalize_base_url", "resolve_credentials", "user_agent"]
+
+ENV_BASE_URL = "NODESMS_BASE_URL"
+ENV_USERNAME = "NODESMS_USERNAME"
+ENV_PASSWORD = "NODESMS_PASSWORD"
+
+
+@dataclass(frozen=True, slots=True)
+class Timeout:
+    """Time limits of one gateway call, in seconds (``None`` = no limit).
+
+    Attributes:
+        total: the whole call, connection and response included.
+        connect: getting a connection (from the pool or a new one, TLS included).
+        read: the longest wait for the next bytes of the response.
+    """
+
+    total: float | None = 30.0
+    connect: float | None = None
+    read: float | None = None
+
+    def to_aiohttp(self) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(total=self.total, connect=self.connect, sock_read=self.read)
+
+
+def as_timeout(value: float | Timeout | None) -> Timeout:
+    if isinstance(value, Timeout):
+        return value
+    if value is None:
+        return Timeout(total=None)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValidationError("expected seconds > 0 or a nodesms.Timeout", field="timeout")
+    return Timeout(total=float(value))
+
+
+def normalize_base_url(url: str) -> str:
+    """Keep the scheme, host and port of ``url``; a pasted endpoint path is dropped."""
+    candidate = url.strip()
+    if "://" not in candidate:
+        raise ValidationError(
+            f"{url!r} has no scheme; use e.g. https://panel.example.com.tr:9588",
+            field="base_url",
+        )
+    parts = urlsplit(candidate)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(f"{url!r} is not an http(s) URL", field="base_url")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValidationError(f"{url!r} has an invalid port", field="base_url") from None
+    host = parts.hostname
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
+def resolve_credentials(
+    base_url: str | None, username: str | None, password: str | None
+) -> tuple[str, str, str]:
+    """Fill missing arguments from ``NODESMS_*`` environment variables."""
+    base_url = base_url or os.environ.get(ENV_BASE_URL)
+    username = username or os.environ.get(ENV_USERNAME)
+    password = password if password is not None else os.environ.get(ENV_PASSWORD)
+    missing = [
+        f"{name} (or ${env})"
+        for name, env, value in (
+            ("base_url", ENV_BASE_URL, base_url),
+            ("username", ENV_USERNAME, username),
+            ("password", ENV_PASSWORD, password),
+        )
+        if not value
+    ]
+    if missing:
+        raise ValidationError("missing " + ", ".join(missing), field="Client")
+    assert base_url is not None
+    assert username is not None
+    assert password is not None
+    return normalize_base_url(base_url), username, password
+
+
+def auth_header(username: str, password: str) -> str:
+    """HTTP Basic credentials, encoded as UTF-8 so Turkish letters in passwords work."""
+    token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+    return f"Basic {token}"
+
+
+def user_agent() -> str:
+    return f"nodesms/{__version__} python/{platform.python_version()} aiohttp/{aiohttp.__version__}"

@@ -1,0 +1,42 @@
+"""Declarations of the gateway's operations: path, SOAP name, result type, retry safety."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+__all__ = ["Effect", "Operation"]
+
+
+class Effect(enum.Enum):
+    """What a call does to the gateway, which decides when it may be retried."""
+
+    READ = "read"
+    """No side effect: retried on every transient failure."""
+    CREATE = "create"
+    """A create that carries a customID: retried like a read; a duplicate is resolved by lookup."""
+    WRITE = "write"
+    """A side effect without an idempotency key: retried only when provably not processed."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Operation(Generic[T]):
+    """One gateway operation.
+
+    Attributes:
+        path: the JSON endpoint, e.g. ``/sms/create``; also the operation's name in logs.
+        result: the type of the envelope's ``data`` (``None`` for status-only endpoints).
+        effect: retry safety, see :class:`Effect`.
+        soap: the SOAP operation name, or ``None`` where the operation has no SOAP form.
+    """
+
+    path: str
+    result: type[T]
+    effect: Effect = Effect.READ
+    soap: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Operation({self.path})"

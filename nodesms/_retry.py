@@ -1,0 +1,137 @@
+"""Retry policy, driven by tenacity."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import anyio
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_before_delay,
+)
+
+from ._operation import Effect
+from .errors import (
+    APIError,
+    ConcurrencyLimitError,
+    MaintenanceError,
+    NodeSMSError,
+    ResponseError,
+    ServerError,
+    TransportError,
+)
+
+__all__ = ["RetryPolicy", "is_retryable"]
+
+T = TypeVar("T")
+logger = logging.getLogger("nodesms")
+
+_RETRY_HTTP_STATUSES = frozenset({429, 502, 503, 504})
+# A daily quota does not reset within a retry window: waiting seconds cannot help.
+_NOT_RETRIED_NAMES = frozenset({"ERR_DAILY_REQUEST_LIMIT"})
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """When and how long nodesms retries a failed call.
+
+    Retried: concurrency limits (SMS50), maintenance (SMS99), server errors, HTTP 429/502/503/504,
+    transport errors and timeouts, with exponential backoff and full jitter, honouring
+    ``Retry-After``. Calls with side effects and no idempotency key are retried only when the
+    request provably never reached the gateway. ``RetryPolicy(max_attempts=1)`` turns retries off.
+
+    Attributes:
+        max_attempts: attempts in all, the first included.
+        initial_delay: the backoff ceiling of the first retry, in seconds; it doubles each retry.
+        max_delay: the longest single wait, in seconds (``Retry-After`` included).
+        deadline: no retry starts later than this many seconds after the first attempt.
+    """
+
+    max_attempts: int = 4
+    initial_delay: float = 0.5
+    max_delay: float = 30.0
+    deadline: float = 120.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if self.initial_delay < 0 or self.max_delay < 0 or self.deadline < 0:
+            raise ValueError("delays and deadline must not be negative")
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            return float(min(retry_after, self.max_delay))
+        ceiling = min(self.max_delay, self.initial_delay * 2 ** (state.attempt_number - 1))
+        return random.uniform(0, ceiling)
+
+    async def run(
+        self,
+        attempt: Callable[[], Awaitable[T]],
+        effect: Effect,
+        operation: str,
+    ) -> T:
+        """Call ``attempt`` until it succeeds, fails for good, or the policy runs out."""
+        if self.max_attempts == 1:
+            return await attempt()
+
+        def log_retry(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            wait = state.next_action.sleep if state.next_action else 0.0
+            logger.info(
+                "retrying %s in %.2fs (attempt %d of %d failed: %s)",
+                operation,
+                wait,
+                state.attempt_number,
+                self.max_attempts,
+                describe(exc),
+            )
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.max_attempts) | stop_before_delay(self.deadline),
+            wait=self._wait,
+            retry=retry_if_exception(lambda exc: is_retryable(exc, effect)),
+            sleep=anyio.sleep,
+            before_sleep=log_retry,
+            reraise=True,
+        )
+        return await retrying(attempt)
+
+
+def is_retryable(exc: BaseException, effect: Effect) -> bool:
+    """Whether a failure of an operation with ``effect`` may be retried."""
+    if not isinstance(exc, NodeSMSError):
+        return False
+    if isinstance(exc, (ConcurrencyLimitError, MaintenanceError)):
+        return exc.name not in _NOT_RETRIED_NAMES
+    if effect is Effect.WRITE:
+        # Without an idempotency key only a request that never arrived is safe to repeat.
+        return isinstance(exc, TransportError) and exc.sent is False
+    if isinstance(exc, TransportError):
+        return True
+    if isinstance(exc, ServerError):
+        return True
+    if isinstance(exc, (APIError, ResponseError)):
+        return exc.http_status in _RETRY_HTTP_STATUSES or (
+            isinstance(exc, ResponseError) and exc.truncated
+        )
+    return False
+
+
+def describe(exc: BaseException | None) -> str:
+    """A log-safe description of a failure: its class and code, never message text."""
+    if exc is None:
+        return "no error"
+    if isinstance(exc, APIError):
+        return f"{type(exc).__name__} {exc.code or exc.name or ''} HTTP {exc.http_status}".strip()
+    if isinstance(exc, ResponseError):
+        return f"{type(exc).__name__} HTTP {exc.http_status}"
+    return type(exc).__name__

@@ -1,0 +1,93 @@
+"""Checks on user input, done before anything is sent."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from typing import TypeVar
+
+from .errors import ValidationError
+
+__all__ = [
+    "check_custom_id",
+    "check_enum",
+    "check_range",
+    "exactly_one",
+    "new_custom_id",
+    "non_empty_str",
+]
+
+E = TypeVar("E")
+
+_CUSTOM_ID = re.compile(r"[A-Za-z0-9.\-]{1,100}")
+
+
+def new_custom_id() -> str:
+    """A fresh customID: unique, within the gateway's charset and length."""
+    return f"ns-{uuid.uuid4().hex}"
+
+
+def check_custom_id(value: str | None) -> str:
+    """The caller's customID, checked, or a generated one."""
+    if value is None:
+        return new_custom_id()
+    if not isinstance(value, str) or not _CUSTOM_ID.fullmatch(value):
+        raise ValidationError(
+            "must be 1-100 characters of ASCII letters, digits, '-' and '.'", field="custom_id"
+        )
+    return value
+
+
+def check_range(value: int | None, low: int, high: int, field: str) -> int | None:
+    """``value`` if it is an int in ``low..high`` (or ``None``)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(
+            f"must be an integer from {low} to {high}, got {value!r}", field=field
+        )
+    return value
+
+
+def check_enum(value: int | None, enum_type: type[E], field: str) -> E | None:
+    """``value`` as a member of ``enum_type`` (IntEnum members and their ints are accepted)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"expected {enum_type.__name__} or int", field=field)
+    members = enum_type.__members__.values()  # type: ignore[attr-defined]
+    if value not in members:
+        raise ValidationError(f"{value!r} is not a {enum_type.__name__}", field=field)
+    return enum_type(value)  # type: ignore[call-arg]
+
+
+def non_empty_str(value: object, field: str) -> str:
+    """``value`` if it is a non-blank string."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("must be a non-empty string", field=field)
+    return value
+
+
+def exactly_one(**candidates: object) -> str:
+    """The name of the single argument that is not ``None``; anything else is an error."""
+    given = [name for name, value in candidates.items() if value is not None]
+    if len(given) != 1:
+        names = ", ".join(candidates)
+        raise ValidationError(
+            f"give exactly one of {names} (got {', '.join(given) or 'none'})",
+            field=" / ".join(candidates),
+        )
+    return given[0]
+
+
+def str_list(values: Iterable[str] | None, field: str) -> list[str] | None:
+    """A list of non-empty strings (a lone string is refused: it is iterable by character)."""
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes)):
+        raise ValidationError("expected a list of strings, not a single string", field=field)
+    out = list(values)
+    for index, value in enumerate(out):
+        non_empty_str(value, f"{field}[{index}]")
+    return out

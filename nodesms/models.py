@@ -1,0 +1,300 @@
+"""Typed results: frozen msgspec Structs decoded straight from the gateway's bytes.
+
+Attributes are the snake_case of the wire names, mapped explicitly (``pkgID`` → ``pkg_id``,
+``rCount`` → ``r_count``). Decoding is lenient the way real deployments need: numbers sent as
+strings are accepted, unknown fields are ignored, unknown enum values are kept as int-valued
+pseudo-members, and the gateway's zone-less local datetimes come back timezone-aware.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, tzinfo
+from typing import Any, Generic, TypeVar
+
+import msgspec
+from msgspec import field
+
+from .enums import (
+    Encoding,
+    ItemState,
+    Operator,
+    PackageState,
+    PeriodType,
+    SenderStatus,
+    SmsType,
+)
+
+__all__ = [
+    "Credit",
+    "GatewayDateTime",
+    "InquiryRecord",
+    "Message",
+    "NumericString",
+    "Package",
+    "PackageCreated",
+    "PackageItem",
+    "Page",
+    "Periodic",
+    "ProcessInfo",
+    "Sender",
+    "Statistics",
+    "Summary",
+]
+
+T = TypeVar("T")
+
+
+class GatewayDateTime(datetime):
+    """A timezone-aware ``datetime`` in the gateway's zone (Europe/Istanbul unless configured).
+
+    The gateway sends local times without a zone (``2021-05-04T01:38:20``); nodesms attaches the
+    client's ``gateway_tz`` so that comparisons and conversions are correct.
+    """
+
+    __slots__ = ()
+
+
+class NumericString(str):
+    """A ``str`` the gateway sometimes sends as a JSON number (item ids, phone numbers)."""
+
+    __slots__ = ()
+
+
+def dec_hook_for(tz: tzinfo) -> Callable[[type, Any], Any]:
+    """Build the msgspec ``dec_hook`` that decodes gateway datetimes in zone ``tz``."""
+
+    def dec_hook(type_: type, obj: Any) -> Any:
+        if type_ is GatewayDateTime:
+            if isinstance(obj, datetime):  # already parsed (SOAP path, or a str subclass)
+                value = GatewayDateTime.combine(obj.date(), obj.timetz())
+            elif isinstance(obj, str):
+                try:
+                    value = GatewayDateTime.fromisoformat(obj.replace(" ", "T", 1))
+                except ValueError:
+                    raise msgspec.ValidationError(f"invalid datetime {obj[:40]!r}") from None
+            else:
+                raise msgspec.ValidationError(f"expected a datetime, got {type(obj).__name__}")
+            if value.tzinfo is None:
+                return value.replace(tzinfo=tz)
+            return value.astimezone(tz)
+        if type_ is NumericString:
+            if isinstance(obj, (str, int)) and not isinstance(obj, bool):
+                return NumericString(obj)
+            raise msgspec.ValidationError(f"expected a string or number, got {type(obj).__name__}")
+        raise NotImplementedError(type_)
+
+    return dec_hook
+
+
+class _Model(msgspec.Struct, frozen=True, kw_only=True, repr_omit_defaults=True):
+    """Base of all result models: immutable, keyword-constructed."""
+
+
+# --- paging ------------------------------------------------------------------------------
+
+
+class Page(msgspec.Struct, Generic[T], frozen=True):
+    """One page of a list endpoint.
+
+    Attributes:
+        items: the records on this page.
+        total: the number of records matching the query (the gateway's ``stats.totalRecord``).
+        page_index: 0-based index of this page.
+        page_size: the page size asked for.
+    """
+
+    items: Sequence[T]
+    total: int
+    page_index: int
+    page_size: int
+
+    @property
+    def has_next(self) -> bool:
+        """True when a later page may hold more records."""
+        return (self.page_index + 1) * self.page_size < self.total and len(
+            self.items
+        ) >= self.page_size
+
+
+class _Stats(msgspec.Struct, frozen=True):
+    total_record: int = field(default=0, name="totalRecord")
+
+
+class ListData(msgspec.Struct, Generic[T], frozen=True):
+    """Wire shape of every list response: ``{"stats": {"totalRecord": N}, "list": [...]}``."""
+
+    list: list[T] | None = None
+    stats: _Stats = _Stats()
+
+
+# --- inputs ------------------------------------------------------------------------------
+
+
+class Message(msgspec.Struct, frozen=True):
+    """One personalised message of a many-to-many send.
+
+    Attributes:
+        number: the recipient, in any form :func:`nodesms.normalize_number` accepts.
+        text: the message for this recipient.
+        xid: your own id for this recipient (up to 32 characters), echoed in reports.
+    """
+
+    number: str | int
+    text: str
+    xid: str | None = None
+
+
+class Periodic(msgspec.Struct, frozen=True):
+    """Repetition settings of a package (``periodicSettings``).
+
+    For ``PeriodType.ONCE`` the gateway sends ``amount`` messages every ``interval`` (both
+    required; ``amount`` a multiple of 1000).
+    """
+
+    period_type: PeriodType | int
+    interval: int | None = None
+    amount: int | None = None
+
+
+# --- /sms -------------------------------------------------------------------------------
+
+
+class PackageCreated(_Model, frozen=True, kw_only=True):
+    """Result of a create: the new package's id and the customID it carries.
+
+    ``encoding`` is the encoding that went on the wire (useful with ``encoding="auto"``);
+    ``None`` for operations where it does not apply.
+    """
+
+    pkg_id: int
+    custom_id: str | None = None
+    encoding: Encoding | None = None
+
+
+class _PkgIdData(msgspec.Struct, frozen=True):
+    pkg_id: int = field(name="pkgID")
+
+
+class Statistics(_Model, frozen=True, kw_only=True):
+    """Counters of a package: SMS parts, credit, recipients and delivery outcomes."""
+
+    total: int = 0
+    credit: int = 0
+    r_count: int = field(default=0, name="rCount")
+    delivered: int = 0
+    undelivered: int = 0
+
+
+class _DateInfo(_Model, frozen=True, kw_only=True):
+    date: GatewayDateTime | None = None
+
+
+class ProcessInfo(_Model, frozen=True, kw_only=True):
+    """When the package record was created and last updated."""
+
+    create: _DateInfo | None = None
+    update: _DateInfo | None = None
+
+
+class Package(_Model, frozen=True, kw_only=True):
+    """An SMS package, as ``sms.list`` reports it."""
+
+    id: int
+    custom_id: str | None = field(default=None, name="customID")
+    type: SmsType | None = None
+    uuid: str | None = None
+    error: str | int | None = None
+    state: PackageState = PackageState.SAVING
+    title: str | None = None
+    content: str | None = None
+    senders: list[str] | None = None
+    encoding: Encoding | None = None
+    validity: int | None = None
+    statistics: Statistics = Statistics()
+    is_scheduled: bool = field(default=False, name="isScheculed")
+    sending_date: GatewayDateTime | None = field(default=None, name="sendingDate")
+    processing_date: GatewayDateTime | None = field(default=None, name="processingDate")
+    process_info: ProcessInfo | None = field(default=None, name="processInfo")
+    # SOAP (and some JSON deployments) spell it correctly; folded into is_scheduled.
+    _is_scheduled: bool | None = field(default=None, name="isScheduled")
+
+    def __post_init__(self) -> None:
+        if self._is_scheduled is not None:
+            msgspec.structs.force_setattr(self, "is_scheduled", self._is_scheduled)
+
+    @property
+    def pkg_id(self) -> int:
+        """The package id (alias of ``id``, matching the ``pkg_id`` parameters)."""
+        return self.id
+
+
+class PackageItem(_Model, frozen=True, kw_only=True):
+    """One recipient of a package, as ``sms.list_item`` reports it."""
+
+    id: NumericString
+    target: NumericString
+    state: ItemState = ItemState.WAITING
+    msg: str | None = None
+    error: str | int | None = None
+    credit: int = 0
+    sender: str | None = None
+    set_state: int | None = field(default=None, name="setState")
+    operator: Operator | None = None
+    xid: str | None = None
+    sending_date: GatewayDateTime | None = field(default=None, name="sendingDate")
+    delivery_date: GatewayDateTime | None = field(default=None, name="deliveryDate")
+    processing_date: GatewayDateTime | None = field(default=None, name="processingDate")
+
+
+class Sender(_Model, frozen=True, kw_only=True):
+    """An alphanumeric sender name of the account."""
+
+    title: str
+    uuid: str | None = None
+    status: SenderStatus = SenderStatus.PENDING
+
+
+class _StatusData(msgspec.Struct, frozen=True):
+    status: int = 1
+
+
+class Summary(_Model, frozen=True, kw_only=True):
+    """Totals over sent packages (``sms.summary``).
+
+    ``total`` counts SMS parts × recipients, ``pending`` parts handed to operators without a
+    report yet, ``r_count`` recipients, ``credit`` credit reserved.
+    """
+
+    total: int = 0
+    delivered: int = 0
+    undelivered: int = 0
+    pending: int = 0
+    r_count: int = field(default=0, name="rCount")
+    credit: int = 0
+
+
+class InquiryRecord(_Model, frozen=True, kw_only=True):
+    """One message sent to the inquired number (``sms.inquiry_number``)."""
+
+    pkg_id: int = field(name="pkgID")
+    user_uuid: str | None = field(default=None, name="userUUID")
+    username: str | None = None
+    sender: str | None = None
+    encoding: Encoding | None = None
+    validity: int | None = None
+    sending_date: GatewayDateTime | None = field(default=None, name="sendingDate")
+    pkg_type: SmsType | None = field(default=None, name="pkgType")
+    state: ItemState | None = None
+    msg: str | None = None
+    operator: Operator | None = None
+    delivery_date: GatewayDateTime | None = field(default=None, name="deliveryDate")
+
+
+# --- /user -------------------------------------------------------------------------------
+
+
+class Credit(_Model, frozen=True, kw_only=True):
+    """The account's credit balance."""
+
+    credit: float

@@ -1,0 +1,71 @@
+"""What every API area shares: one request path and one way to page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
+
+import msgspec
+
+from .._dates import wire_minute
+from .._operation import Operation
+from .._paging import MAX_PAGE_SIZE, AsyncPaginator
+from ..models import ListData, Page
+
+if TYPE_CHECKING:
+    from .._client import Client
+
+__all__ = ["Body", "PagedBody", "Resource"]
+
+T = TypeVar("T")
+
+
+class Body(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Base of request bodies: fields left at their default (``None``) are not sent."""
+
+
+class PagedBody(Body, frozen=True, kw_only=True, omit_defaults=True):
+    """A list request; the paginator fills in the page."""
+
+    page_index: int | None = msgspec.field(default=None, name="pageIndex")
+    page_size: int | None = msgspec.field(default=None, name="pageSize")
+
+
+P = TypeVar("P", bound=PagedBody)
+
+
+class Resource:
+    """One API area (``client.sms``, ``client.contact``...), bound to a client."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    async def _call(self, op: Operation[T], body: msgspec.Struct | None = None) -> T:
+        return await self._client._call(op, body)
+
+    def _date(self, value: datetime | None, field: str) -> str | None:
+        if value is None:
+            return None
+        return wire_minute(value, self._client.gateway_tz, field)
+
+    def _paginate(
+        self,
+        op: Operation[ListData[T]],
+        body: P,
+        *,
+        page_size: int = MAX_PAGE_SIZE,
+        page_index: int = 0,
+        limit: int | None = None,
+        key: Callable[[T], Hashable] | None = None,
+    ) -> AsyncPaginator[T]:
+        """A paginator that sends ``body`` with the page fields set, one request per page."""
+
+        async def fetch(index: int, size: int) -> Page[T]:
+            page_body = msgspec.structs.replace(body, page_index=index, page_size=size)
+            data = await self._call(op, page_body)
+            return Page(data.list or [], data.stats.total_record, index, size)
+
+        return AsyncPaginator(
+            fetch, page_size=page_size, page_index=page_index, limit=limit, key=key
+        )

@@ -1,0 +1,734 @@
+"""``client.sms``: send packages, follow their delivery, cancel and resend them."""
+
+from __future__ import annotations
+
+import builtins
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime, tzinfo
+from typing import Literal, TypeAlias
+
+import msgspec
+from msgspec import field
+
+from .._dates import add_months, gateway_now, next_minute, to_gateway, wire_minute, wire_second
+from .._numbers import normalize_number
+from .._operation import Effect, Operation
+from .._paging import MAX_PAGE_SIZE, AsyncPaginator
+from .._validate import (
+    check_custom_id,
+    check_enum,
+    check_range,
+    exactly_one,
+    non_empty_str,
+    str_list,
+)
+from ..enums import (
+    Encoding,
+    ItemState,
+    Operator,
+    PackageFilter,
+    PeriodType,
+    SenderStatus,
+    SendingType,
+    SmsType,
+)
+from ..errors import ConflictError, ValidationError
+from ..models import (
+    InquiryRecord,
+    ListData,
+    Message,
+    Package,
+    PackageCreated,
+    PackageItem,
+    Periodic,
+    Sender,
+    Summary,
+    _PkgIdData,
+    _StatusData,
+)
+from ..text import resolve_encoding
+from ._base import Body, PagedBody, Resource
+
+__all__ = ["SmsResource"]
+
+logger = logging.getLogger("nodesms")
+
+EncodingArg: TypeAlias = Encoding | int | Literal["auto"]
+Messages: TypeAlias = Mapping[str, str] | Iterable[Message | tuple[str, str]]
+
+_DUPLICATE_CODES = frozenset({"SMS42"})
+_DUPLICATE_NAMES = frozenset({"ERR_SMS_PKG_CUSTOM_ID_DUPLICATION", "ERR_SMS_PKG_DUPLICATION"})
+_MAX_XID = 32
+
+
+# --- wire bodies -----------------------------------------------------------------------------
+
+
+class _PushSettings(msgspec.Struct, frozen=True):
+    url: str
+
+
+class _PeriodicSettings(Body, frozen=True, kw_only=True, omit_defaults=True):
+    period_type: int = field(name="periodType")
+    interval: int | None = None
+    amount: int | None = None
+
+
+class _PersonalNumber(Body, frozen=True, kw_only=True, omit_defaults=True):
+    nr: str
+    msg: str
+    xid: str | None = None
+
+
+class _KvkkFields(msgspec.Struct, frozen=True):
+    first_name: str = field(name="FIRST_NAME")
+    last_name: str = field(name="LAST_NAME")
+
+
+class _KvkkNumber(msgspec.Struct, frozen=True):
+    nr: str
+    cfs: _KvkkFields
+
+
+class _CreateOtpBody(Body, frozen=True, kw_only=True, omit_defaults=True):
+    number: str
+    sender: str
+    content: str
+    encoding: int
+    validity: int | None = None
+    push_settings: _PushSettings | None = field(default=None, name="pushSettings")
+    commercial: bool | None = None
+    custom_id: str = field(name="customID")
+    trust_date: str | None = field(default=None, name="trustDate")
+
+
+class _CreateBody(Body, frozen=True, kw_only=True, omit_defaults=True):
+    type: int
+    sending_type: int = field(name="sendingType")
+    number: str | None = None
+    numbers: list[str] | list[_PersonalNumber] | None = None
+    sender: str
+    title: str
+    content: str
+    encoding: int
+    validity: int | None = None
+    sending_date: str | None = field(default=None, name="sendingDate")
+    periodic_settings: _PeriodicSettings | None = field(default=None, name="periodicSettings")
+    push_settings: _PushSettings | None = field(default=None, name="pushSettings")
+    commercial: bool | None = None
+    custom_id: str = field(name="customID")
+
+
+class _CreateKvkkBody(Body, frozen=True, kw_only=True, omit_defaults=True):
+    number: _KvkkNumber
+    sender: str
+    content: str
+    encoding: int
+    validity: int | None = None
+    push_settings: _PushSettings | None = field(default=None, name="pushSettings")
+
+
+class _ListBody(PagedBody, frozen=True, kw_only=True, omit_defaults=True):
+    ids: list[int] | None = None
+    custom_ids: list[str] | None = field(default=None, name="customIDs")
+    keyword: str | None = None
+    sender: str | None = None
+    status: int | None = None
+    start_date: str | None = field(default=None, name="startDate")
+    finish_date: str | None = field(default=None, name="finishDate")
+
+
+class _ListItemBody(PagedBody, frozen=True, kw_only=True, omit_defaults=True):
+    pkg_id: int | None = field(default=None, name="pkgID")
+    uuid: str | None = None
+    custom_id: str | None = field(default=None, name="customID")
+    target: str | None = None
+    operator: int | None = None
+    state: int | None = None
+
+
+class _ListSenderBody(PagedBody, frozen=True, kw_only=True, omit_defaults=True):
+    keyword: str | None = None
+    status: int | None = None
+
+
+class _PackageRefBody(Body, frozen=True, kw_only=True, omit_defaults=True):
+    id: int | None = None
+    uuid: str | None = None
+    custom_id: str | None = field(default=None, name="customID")
+
+
+class _RecreateBody(Body, frozen=True, kw_only=True, omit_defaults=True):
+    id: int | None = None
+    uuid: str | None = None
+    title: str
+    include_new_numbers: bool = field(name="includeNewNumbers")
+
+
+class _DateRangeBody(Body, frozen=True, kw_only=True, omit_defaults=True):
+    start_date: str | None = field(default=None, name="startDate")
+    finish_date: str | None = field(default=None, name="finishDate")
+
+
+class _InquiryBody(_DateRangeBody, frozen=True, kw_only=True, omit_defaults=True):
+    gsm: str
+    sender: str | None = None
+
+
+# --- operations ------------------------------------------------------------------------------
+
+CREATE_OTP = Operation("/sms/create-otp", _PkgIdData, Effect.CREATE, soap="sendOtp")
+CREATE = Operation("/sms/create", _PkgIdData, Effect.CREATE, soap="sendSms")
+CREATE_KVKK = Operation("/sms/create-kvkk", _PkgIdData, Effect.WRITE)
+LIST = Operation("/sms/list", ListData[Package], soap="getSmsPackages")
+LIST_ITEM = Operation("/sms/list-item", ListData[PackageItem], soap="getSmsPackageItems")
+LIST_SENDER = Operation("/sms/list-sender", ListData[Sender], soap="getSmsSenders")
+CANCEL = Operation("/sms/cancel", _StatusData, Effect.WRITE, soap="cancelSmsPackage")
+RECREATE = Operation("/sms/recreate", _PkgIdData, Effect.WRITE)
+SUMMARY = Operation("/sms/summary", Summary)
+INQUIRY_NUMBER = Operation("/sms/inquiry-number", ListData[InquiryRecord])
+
+
+class SmsResource(Resource):
+    """SMS packages: ``client.sms``."""
+
+    async def create_otp(
+        self,
+        *,
+        number: str | int,
+        sender: str,
+        content: str,
+        encoding: EncodingArg = "auto",
+        validity: int | None = None,
+        push_url: str | None = None,
+        commercial: bool | None = None,
+        custom_id: str | None = None,
+        trust_date: datetime | None = None,
+    ) -> PackageCreated:
+        """Send a one-time password to one number (``/sms/create-otp``).
+
+        Args:
+            number: the recipient, in any form :func:`nodesms.normalize_number` accepts.
+            sender: an OTP-approved sender name of the account.
+            content: the text.
+            encoding: an :class:`~nodesms.Encoding`, or ``"auto"`` for the cheapest that fits.
+            validity: minutes the operator keeps trying, 3 to 6 (gateway default 6).
+            push_url: where the gateway POSTs the delivery report (read it with
+                :func:`nodesms.parse_push`).
+            commercial: mark the message as commercial (IYS rules apply).
+            custom_id: your id for this send (a queue job id is a good one); generated if
+                omitted. It makes the send exactly-once, also across process restarts.
+            trust_date: ask the operator for a SIM-change check since this time.
+
+        Returns:
+            The package id and the customID it carries.
+
+        Raises:
+            ValidationError: bad input; nothing was sent.
+            ConflictError: ``custom_id`` already names a package with another sender or text.
+        """
+        tz = self._client.gateway_tz
+        custom_id = check_custom_id(custom_id)
+        sender = non_empty_str(sender, "sender")
+        chosen = resolve_encoding(non_empty_str(content, "content"), encoding)
+        body = _CreateOtpBody(
+            number=normalize_number(number),
+            sender=sender,
+            content=content,
+            encoding=chosen,
+            validity=check_range(validity, 3, 6, "validity"),
+            push_settings=_push(push_url),
+            commercial=commercial,
+            custom_id=custom_id,
+            trust_date=None if trust_date is None else wire_second(trust_date, tz, "trust_date"),
+        )
+        return await self._create_exactly_once(CREATE_OTP, body, sender, content, chosen)
+
+    async def create(
+        self,
+        *,
+        sender: str,
+        title: str,
+        content: str,
+        number: str | int | None = None,
+        numbers: Iterable[str | int] | None = None,
+        messages: Messages | None = None,
+        sending_type: SendingType | int | None = None,
+        type: SmsType | int = SmsType.NORMAL,
+        encoding: EncodingArg = "auto",
+        validity: int | None = None,
+        sending_date: datetime | None = None,
+        periodic_settings: Periodic | None = None,
+        push_url: str | None = None,
+        commercial: bool | None = None,
+        custom_id: str | None = None,
+    ) -> PackageCreated:
+        """Create an SMS package (``/sms/create``): one number, many, or personalised texts.
+
+        Give exactly one of ``number`` (single send), ``numbers`` (one text to many) or
+        ``messages`` (a mapping number → text, or an iterable of ``(number, text)`` pairs or
+        :class:`~nodesms.Message`, for personalised many-to-many sends); ``sending_type`` is
+        inferred from it.
+
+        Args:
+            sender: an approved sender name of the account.
+            title: the package title shown in reports.
+            content: the text (for many-to-many, the package's description).
+            type: the :class:`~nodesms.SmsType`.
+            encoding: an :class:`~nodesms.Encoding`, or ``"auto"``: the cheapest encoding
+                that carries every text of the package.
+            validity: minutes the operator keeps trying, 60 to 1440 (gateway default 1440).
+            sending_date: a future time to schedule the package (naive = gateway local time).
+            periodic_settings: repeat the package, see :class:`~nodesms.Periodic`.
+            push_url: where the gateway POSTs delivery reports.
+            commercial: mark the messages as commercial (IYS rules apply).
+            custom_id: your id for this package; generated if omitted. It makes the create
+                exactly-once: a retry after a lost answer never makes a second package.
+
+        Raises:
+            ValidationError: bad input; nothing was sent.
+            ConflictError: ``custom_id`` already names a package with another sender or text.
+        """
+        tz = self._client.gateway_tz
+        custom_id = check_custom_id(custom_id)
+        sender = non_empty_str(sender, "sender")
+        title = non_empty_str(title, "title")
+        content = non_empty_str(content, "content")
+        kind = exactly_one(number=number, numbers=numbers, messages=messages)
+        inferred = {
+            "number": SendingType.SINGLE,
+            "numbers": SendingType.ONE_TO_MANY,
+            "messages": SendingType.MANY_TO_MANY,
+        }[kind]
+        if sending_type is not None and check_enum(sending_type, SendingType, "sending_type") != (
+            inferred
+        ):
+            raise ValidationError(
+                f"sending_type {sending_type!r} does not match {kind}= (it means {inferred.name})",
+                field="sending_type",
+            )
+        wire_number: str | None = None
+        wire_numbers: list[str] | list[_PersonalNumber] | None = None
+        chosen = resolve_encoding(content, encoding)
+        if number is not None:
+            wire_number = normalize_number(number)
+        elif numbers is not None:
+            wire_numbers = _numbers(numbers)
+        else:
+            assert messages is not None
+            wire_numbers = _personal(messages)
+            if encoding == "auto":
+                # The package has one encoding: the smallest one that carries every text.
+                chosen = max(
+                    (resolve_encoding(item.msg, "auto") for item in wire_numbers),
+                    default=chosen,
+                )
+                chosen = max(chosen, resolve_encoding(content, "auto"))
+            else:
+                for index, item in enumerate(wire_numbers):
+                    try:
+                        resolve_encoding(item.msg, encoding)
+                    except ValidationError as exc:
+                        raise ValidationError(exc.reason, field=f"messages[{index}]") from None
+        body = _CreateBody(
+            type=check_enum(type, SmsType, "type") or SmsType.NORMAL,
+            sending_type=inferred,
+            number=wire_number,
+            numbers=wire_numbers,
+            sender=sender,
+            title=title,
+            content=content,
+            encoding=chosen,
+            validity=check_range(validity, 60, 1440, "validity"),
+            sending_date=_future(sending_date, tz),
+            periodic_settings=_periodic(periodic_settings),
+            push_settings=_push(push_url),
+            commercial=commercial,
+            custom_id=custom_id,
+        )
+        return await self._create_exactly_once(CREATE, body, sender, content, chosen)
+
+    async def create_kvkk(
+        self,
+        *,
+        number: str | int,
+        first_name: str,
+        last_name: str,
+        sender: str,
+        content: str,
+        encoding: EncodingArg = "auto",
+        validity: int | None = None,
+        push_url: str | None = None,
+    ) -> PackageCreated:
+        """Ask one person for KVKK consent with a link (``/sms/create-kvkk``).
+
+        ``content`` must contain the tag ``SHORT_LINK``, which the gateway replaces with the
+        consent link; ``FIRST_NAME`` and ``LAST_NAME`` in the text are replaced by the given
+        names. ``validity`` is in minutes (3 to 1440; the gateway's default is 6).
+
+        The API has no idempotency key for this call, so it is retried only where the request
+        provably never reached the gateway.
+        """
+        content = non_empty_str(content, "content")
+        if "SHORT_LINK" not in content:
+            raise ValidationError("must contain the tag SHORT_LINK", field="content")
+        # The gateway puts the names into the text, so they count towards its encoding.
+        filled = content.replace("FIRST_NAME", first_name).replace("LAST_NAME", last_name)
+        chosen = resolve_encoding(filled, encoding)
+        body = _CreateKvkkBody(
+            number=_KvkkNumber(
+                nr=normalize_number(number),
+                cfs=_KvkkFields(
+                    first_name=non_empty_str(first_name, "first_name"),
+                    last_name=non_empty_str(last_name, "last_name"),
+                ),
+            ),
+            sender=non_empty_str(sender, "sender"),
+            content=content,
+            encoding=chosen,
+            validity=check_range(validity, 3, 1440, "validity"),
+            push_settings=_push(push_url),
+        )
+        created = await self._call(CREATE_KVKK, body)
+        return PackageCreated(pkg_id=created.pkg_id, encoding=chosen)
+
+    def list(
+        self,
+        *,
+        pkg_ids: Iterable[int] | None = None,
+        custom_ids: Iterable[str] | None = None,
+        keyword: str | None = None,
+        sender: str | None = None,
+        status: PackageFilter | int | None = None,
+        start_date: datetime | None = None,
+        finish_date: datetime | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        page_index: int = 0,
+        limit: int | None = None,
+    ) -> AsyncPaginator[Package]:
+        """Packages sent before, newest first (``/sms/list``).
+
+        ``async for pkg in client.sms.list(...)`` walks all of them; ``await`` gives the first
+        :class:`~nodesms.Page`. Without ``finish_date`` the walk is pinned to the packages that
+        existed when it began: packages created meanwhile do not shift it, and no package is
+        yielded twice or skipped.
+
+        Args:
+            pkg_ids: only these package ids.
+            custom_ids: only these customIDs.
+            keyword: content filter.
+            sender: sender-name filter.
+            status: a :class:`~nodesms.PackageFilter`.
+            start_date: packages from this time on (give it: the gateway scans everything
+                otherwise).
+            finish_date: packages up to this time.
+            page_size: records per request, 10 to 1000.
+            page_index: the first page to fetch (0-based).
+            limit: stop after this many packages.
+        """
+        tz = self._client.gateway_tz
+        if finish_date is None:
+            # Minute precision on the wire: round up so nothing from this minute is left out.
+            finish_date = next_minute(gateway_now(tz))
+        start = self._date(start_date, "start_date")
+        finish = self._date(finish_date, "finish_date")
+        if start_date is not None and to_gateway(start_date, tz, "start_date") > to_gateway(
+            finish_date, tz, "finish_date"
+        ):
+            raise ValidationError("start_date is after finish_date", field="start_date")
+        body = _ListBody(
+            ids=_int_list(pkg_ids, "pkg_ids"),
+            custom_ids=str_list(custom_ids, "custom_ids"),
+            keyword=keyword,
+            sender=sender,
+            status=check_enum(status, PackageFilter, "status"),
+            start_date=start,
+            finish_date=finish,
+        )
+        return self._paginate(
+            LIST, body, page_size=page_size, page_index=page_index, limit=limit, key=_package_key
+        )
+
+    def list_item(
+        self,
+        *,
+        pkg_id: int | None = None,
+        uuid: str | None = None,
+        custom_id: str | None = None,
+        target: str | int | None = None,
+        operator: Operator | int | None = None,
+        state: ItemState | int | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        page_index: int = 0,
+        limit: int | None = None,
+    ) -> AsyncPaginator[PackageItem]:
+        """The recipients of one package and their delivery states (``/sms/list-item``).
+
+        Identify the package by exactly one of ``pkg_id``, ``uuid`` or ``custom_id``; filter by
+        ``target`` (a number), ``operator`` or item ``state``.
+        """
+        exactly_one(pkg_id=pkg_id, uuid=uuid, custom_id=custom_id)
+        body = _ListItemBody(
+            pkg_id=_int(pkg_id, "pkg_id"),
+            uuid=uuid,
+            custom_id=custom_id,
+            target=None if target is None else normalize_number(target),
+            operator=check_enum(operator, Operator, "operator"),
+            state=check_enum(state, ItemState, "state"),
+        )
+        return self._paginate(
+            LIST_ITEM, body, page_size=page_size, page_index=page_index, limit=limit, key=_item_key
+        )
+
+    def list_sender(
+        self,
+        *,
+        keyword: str | None = None,
+        status: SenderStatus | int | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        page_index: int = 0,
+        limit: int | None = None,
+    ) -> AsyncPaginator[Sender]:
+        """The account's sender names and their approval status (``/sms/list-sender``)."""
+        body = _ListSenderBody(keyword=keyword, status=check_enum(status, SenderStatus, "status"))
+        return self._paginate(
+            LIST_SENDER, body, page_size=page_size, page_index=page_index, limit=limit
+        )
+
+    async def cancel(
+        self, *, pkg_id: int | None = None, uuid: str | None = None, custom_id: str | None = None
+    ) -> None:
+        """Cancel a scheduled package, or one whose sending has not started (``/sms/cancel``).
+
+        Raises:
+            ConflictError: the package can no longer be cancelled (SMS07).
+            NotFoundError: no such package.
+        """
+        exactly_one(pkg_id=pkg_id, uuid=uuid, custom_id=custom_id)
+        await self._call(
+            CANCEL, _PackageRefBody(id=_int(pkg_id, "pkg_id"), uuid=uuid, custom_id=custom_id)
+        )
+
+    async def recreate(
+        self,
+        *,
+        pkg_id: int | None = None,
+        uuid: str | None = None,
+        title: str,
+        include_new_numbers: bool = False,
+    ) -> PackageCreated:
+        """Send a completed or fully failed package again as a new one (``/sms/recreate``).
+
+        With ``include_new_numbers``, numbers added since to the contact group it was sent to
+        are included.
+        """
+        exactly_one(pkg_id=pkg_id, uuid=uuid)
+        created = await self._call(
+            RECREATE,
+            _RecreateBody(
+                id=_int(pkg_id, "pkg_id"),
+                uuid=uuid,
+                title=non_empty_str(title, "title"),
+                include_new_numbers=bool(include_new_numbers),
+            ),
+        )
+        return PackageCreated(pkg_id=created.pkg_id)
+
+    async def summary(
+        self, *, start_date: datetime | None = None, finish_date: datetime | None = None
+    ) -> Summary:
+        """Totals over the packages sent in a period (``/sms/summary``).
+
+        Give ``start_date``: without it the gateway scans the whole history.
+        """
+        return await self._call(
+            SUMMARY,
+            _DateRangeBody(
+                start_date=self._date(start_date, "start_date"),
+                finish_date=self._date(finish_date, "finish_date"),
+            ),
+        )
+
+    async def inquiry_number(
+        self,
+        *,
+        gsm: str | int,
+        sender: str | None = None,
+        start_date: datetime | None = None,
+        finish_date: datetime | None = None,
+    ) -> builtins.list[InquiryRecord]:
+        """Messages sent to one number (``/sms/inquiry-number``).
+
+        The period may not exceed 3 months; without dates the gateway looks at the last month.
+        """
+        tz = self._client.gateway_tz
+        if start_date is not None:
+            start = to_gateway(start_date, tz, "start_date")
+            finish = to_gateway(finish_date, tz, "finish_date") if finish_date else gateway_now(tz)
+            if start > finish:
+                raise ValidationError("start_date is after finish_date", field="start_date")
+            if finish > add_months(start, 3):
+                raise ValidationError("the period may not exceed 3 months", field="finish_date")
+        data = await self._call(
+            INQUIRY_NUMBER,
+            _InquiryBody(
+                gsm=normalize_number(gsm),
+                sender=sender,
+                start_date=self._date(start_date, "start_date"),
+                finish_date=self._date(finish_date, "finish_date"),
+            ),
+        )
+        return data.list or []
+
+    async def _create_exactly_once(
+        self,
+        op: Operation[_PkgIdData],
+        body: _CreateOtpBody | _CreateBody,
+        sender: str,
+        content: str,
+        chosen: Encoding,
+    ) -> PackageCreated:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s customID %s encoding %s", op.path, body.custom_id, chosen.name)
+        try:
+            created = await self._call(op, body)
+        except ConflictError as exc:
+            if exc.code not in _DUPLICATE_CODES and exc.name not in _DUPLICATE_NAMES:
+                raise
+            # A package with our customID exists: an earlier attempt (a lost answer, a retry,
+            # a restarted process) created it. Return it if it is this very request.
+            existing = await self._find_by_custom_id(body.custom_id)
+            if existing is None:
+                raise
+            if existing.content != content or sender not in (existing.senders or [sender]):
+                raise ConflictError(
+                    f"customID {body.custom_id!r} already names package {existing.id} with "
+                    "another sender or content",
+                    code=exc.code,
+                    name=exc.name,
+                    status=exc.status,
+                    http_status=exc.http_status,
+                ) from exc
+            logger.info("%s: customID %s already created package %s", op.path, body.custom_id,
+                        existing.id)  # fmt: skip
+            return PackageCreated(pkg_id=existing.id, custom_id=body.custom_id, encoding=chosen)
+        return PackageCreated(pkg_id=created.pkg_id, custom_id=body.custom_id, encoding=chosen)
+
+    async def _find_by_custom_id(self, custom_id: str) -> Package | None:
+        page = await self.list(custom_ids=[custom_id], page_size=10)
+        return next((pkg for pkg in page.items if pkg.custom_id == custom_id), None)
+
+
+def _package_key(pkg: Package) -> int:
+    return pkg.id
+
+
+def _item_key(item: PackageItem) -> str:
+    return item.id
+
+
+def _push(url: str | None) -> _PushSettings | None:
+    if url is None:
+        return None
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise ValidationError("must be an http(s) URL", field="push_url")
+    return _PushSettings(url=url)
+
+
+def _future(value: datetime | None, tz: tzinfo) -> str | None:
+    if value is None:
+        return None
+    when = to_gateway(value, tz, "sending_date")
+    if when <= gateway_now(tz):
+        raise ValidationError("must be in the future", field="sending_date")
+    return wire_minute(when, tz, "sending_date")
+
+
+def _periodic(value: Periodic | None) -> _PeriodicSettings | None:
+    if value is None:
+        return None
+    if not isinstance(value, Periodic):
+        raise ValidationError("expected a nodesms.Periodic", field="periodic_settings")
+    period = check_enum(value.period_type, PeriodType, "periodic_settings.period_type")
+    assert period is not None
+    interval = value.interval
+    amount = value.amount
+    if period is PeriodType.ONCE or interval is not None or amount is not None:
+        if period is PeriodType.ONCE and (interval is None or amount is None):
+            raise ValidationError(
+                "PeriodType.ONCE needs interval and amount", field="periodic_settings"
+            )
+        if interval is not None and (
+            isinstance(interval, bool) or not isinstance(interval, int) or interval < 1
+        ):
+            raise ValidationError("must be an int >= 1", field="periodic_settings.interval")
+        if amount is not None and (
+            isinstance(amount, bool)
+            or not isinstance(amount, int)
+            or amount < 1000
+            or amount % 1000
+        ):
+            raise ValidationError(
+                "must be 1000 or a multiple of it", field="periodic_settings.amount"
+            )
+    return _PeriodicSettings(period_type=period, interval=interval, amount=amount)
+
+
+def _numbers(values: Iterable[str | int]) -> list[str]:
+    if isinstance(values, (str, bytes, int)):
+        raise ValidationError("expected a list of numbers; use number= for one", field="numbers")
+    out: list[str] = []
+    for index, value in enumerate(values):
+        try:
+            out.append(normalize_number(value))
+        except ValidationError as exc:
+            raise ValidationError(exc.reason, field=f"numbers[{index}]") from None
+    if not out:
+        raise ValidationError("must not be empty", field="numbers")
+    return out
+
+
+def _personal(messages: Messages) -> list[_PersonalNumber]:
+    if isinstance(messages, (str, bytes)):  # type: ignore[unreachable]
+        raise ValidationError("expected number → text pairs", field="messages")
+    pairs: Iterable[object] = messages.items() if isinstance(messages, Mapping) else messages
+    out: list[_PersonalNumber] = []
+    for index, entry in enumerate(pairs):
+        xid: str | None = None
+        if isinstance(entry, Message):
+            number, text, xid = entry.number, entry.text, entry.xid
+        elif isinstance(entry, tuple) and len(entry) == 2:
+            number, text = entry
+        else:
+            raise ValidationError(
+                "expected a nodesms.Message or a (number, text) pair", field=f"messages[{index}]"
+            )
+        if not isinstance(text, str) or not text:
+            raise ValidationError("the text must be a non-empty string", field=f"messages[{index}]")
+        if xid is not None and (not isinstance(xid, str) or not 0 < len(xid) <= _MAX_XID):
+            raise ValidationError(
+                f"xid must be 1-{_MAX_XID} characters", field=f"messages[{index}]"
+            )
+        try:
+            nr = normalize_number(number)
+        except ValidationError as exc:
+            raise ValidationError(exc.reason, field=f"messages[{index}]") from None
+        out.append(_PersonalNumber(nr=nr, msg=text, xid=xid))
+    if not out:
+        raise ValidationError("must not be empty", field="messages")
+    return out
+
+
+def _int(value: int | None, field: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValidationError("must be a positive int", field=field)
+    return value
+
+
+def _int_list(values: Iterable[int] | None, field: str) -> list[int] | None:
+    if values is None:
+        return None
+    return [_int(value, f"{field}[{index}]") or 0 for index, value in enumerate(values)]
