@@ -124,7 +124,7 @@ class _Stats(msgspec.Struct, frozen=True):
 class ListData(msgspec.Struct, Generic[T], frozen=True):
     """Wire shape of every list response: ``{"stats": {"totalRecord": N}, "list": [...]}``."""
 
-    list: list[T] | None = None
+    items: list[T] | None = field(default=None, name="list")
     stats: _Stats = _Stats()
 
 
@@ -222,6 +222,8 @@ class Package(_Model, frozen=True, kw_only=True):
     def __post_init__(self) -> None:
         if self._is_scheduled is not None:
             msgspec.structs.force_setattr(self, "is_scheduled", self._is_scheduled)
+            # Reset so a package reads the same whichever spelling the gateway used.
+            msgspec.structs.force_setattr(self, "_is_scheduled", None)
 
     @property
     def pkg_id(self) -> int:

@@ -64,7 +64,7 @@ class Resource:
         async def fetch(index: int, size: int) -> Page[T]:
             page_body = msgspec.structs.replace(body, page_index=index, page_size=size)
             data = await self._call(op, page_body)
-            return Page(data.list or [], data.stats.total_record, index, size)
+            return Page(data.items or [], data.stats.total_record, index, size)
 
         return AsyncPaginator(
             fetch, page_size=page_size, page_index=page_index, limit=limit, key=key

@@ -579,7 +579,7 @@ class SmsResource(Resource):
                 finish_date=self._date(finish_date, "finish_date"),
             ),
         )
-        return data.list or []
+        return data.items or []
 
     async def _create_exactly_once(
         self,
