@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -80,7 +81,21 @@ class RetryPolicy:
         operation: str,
     ) -> T:
         """Call ``attempt`` until it succeeds, fails for good, or the policy runs out."""
-        if self.max_attempts == 1:
+        started = time.monotonic()
+        try:
+            return await attempt()
+        except NodeSMSError as exc:
+            if self.max_attempts == 1 or not is_retryable(exc, effect):
+                raise
+            first_failure: NodeSMSError | None = exc
+        # Most calls succeed at once, so tenacity is only set up once one has failed; it then
+        # replays that failure as its first attempt and drives the rest.
+
+        async def replay_then_attempt() -> T:
+            nonlocal first_failure
+            if first_failure is not None:
+                failure, first_failure = first_failure, None
+                raise failure
             return await attempt()
 
         def log_retry(state: RetryCallState) -> None:
@@ -95,15 +110,16 @@ class RetryPolicy:
                 describe(exc),
             )
 
+        deadline = max(0.0, self.deadline - (time.monotonic() - started))
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.max_attempts) | stop_before_delay(self.deadline),
+            stop=stop_after_attempt(self.max_attempts) | stop_before_delay(deadline),
             wait=self._wait,
             retry=retry_if_exception(lambda exc: is_retryable(exc, effect)),
             sleep=anyio.sleep,
             before_sleep=log_retry,
             reraise=True,
         )
-        return await retrying(attempt)
+        return await retrying(replay_then_attempt)
 
 
 def is_retryable(exc: BaseException, effect: Effect) -> bool:
