@@ -30,7 +30,9 @@ def test_base_url_keeps_scheme_host_and_port(pasted: str, expected: str) -> None
     assert normalize_base_url(pasted) == expected
 
 
-@pytest.mark.parametrize("bad", ["panel.example.com.tr:9587", "ftp://x", "http://", "http://h:99999"])
+@pytest.mark.parametrize(
+    "bad", ["panel.example.com.tr:9587", "ftp://x", "http://", "http://h:99999"]
+)
 def test_bad_base_url_is_a_validation_error(bad: str) -> None:
     with pytest.raises(nodesms.ValidationError) as info:
         normalize_base_url(bad)
@@ -137,7 +139,8 @@ def test_invalid_number_errors_are_masked() -> None:
 async def _expect_validation(coro: object, field: str) -> None:
     with pytest.raises(nodesms.ValidationError) as info:
         await coro  # type: ignore[misc]
-    assert info.value.field is not None and field in info.value.field, info.value
+    assert info.value.field is not None, info.value
+    assert field in info.value.field, info.value
 
 
 async def test_sends_are_validated_before_anything_is_sent(
@@ -204,8 +207,11 @@ async def test_sends_are_validated_before_anything_is_sent(
             "messages[0]",
         )
         await _expect_validation(
-            sms.create(number="05550000001", encoding=nodesms.Encoding.DEFAULT, **{
-                **ok, "content": "Привет"}),
+            sms.create(
+                number="05550000001",
+                encoding=nodesms.Encoding.DEFAULT,
+                **{**ok, "content": "Привет"},
+            ),
             "content",
         )
         await _expect_validation(

@@ -40,7 +40,8 @@ def test_package_decodes_with_explicit_wire_names() -> None:
     assert pkg.statistics.r_count == 1
     assert pkg.is_scheduled is False
     assert pkg.senders == ["BASLIK"]
-    assert pkg.process_info is not None and pkg.process_info.create is not None
+    assert pkg.process_info is not None
+    assert pkg.process_info.create is not None
     assert pkg.process_info.create.date == datetime(2021, 5, 4, 1, 38, 19, tzinfo=IST)
 
 
@@ -48,11 +49,14 @@ def test_datetimes_are_aware_in_the_gateway_zone() -> None:
     pkg = decode(PACKAGE, nodesms.Package)
     assert isinstance(pkg, nodesms.Package)
     assert pkg.sending_date == datetime(2021, 5, 4, 1, 38, 20, tzinfo=IST)
-    assert pkg.sending_date is not None and pkg.sending_date.utcoffset() == timedelta(hours=3)
-    assert pkg.processing_date is not None and pkg.processing_date.microsecond == 256070
+    assert pkg.sending_date is not None
+    assert pkg.sending_date.utcoffset() == timedelta(hours=3)
+    assert pkg.processing_date is not None
+    assert pkg.processing_date.microsecond == 256070
     # Another gateway zone: the same wall-clock time is another instant.
     utc_pkg = decode(PACKAGE, nodesms.Package, ZoneInfo("UTC"))
-    assert isinstance(utc_pkg, nodesms.Package) and utc_pkg.sending_date is not None
+    assert isinstance(utc_pkg, nodesms.Package)
+    assert utc_pkg.sending_date is not None
     assert utc_pkg.sending_date.astimezone(timezone.utc).hour == 1
 
 
@@ -68,7 +72,8 @@ def test_numbers_as_strings_and_unknown_enum_values_decode() -> None:
     assert item.credit == 2
     assert item.set_state == 4
     assert item.operator == 9
-    assert item.operator is not None and item.operator.name == "UNKNOWN_9"
+    assert item.operator is not None
+    assert item.operator.name == "UNKNOWN_9"
     assert item.delivery_date is None
 
 
