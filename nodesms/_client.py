@@ -17,6 +17,8 @@ from ._operation import Operation
 from ._retry import RetryPolicy
 from ._transport import Connection, JsonProtocol, WireProtocol
 from .errors import UnsupportedOperationError, ValidationError
+from .resources.contact import ContactResource
+from .resources.mo import MoResource
 from .resources.sms import SmsResource
 from .resources.user import UserResource
 
@@ -59,6 +61,10 @@ class Client:
     """SMS packages: send, list, follow, cancel."""
     user: UserResource
     """The account: credit."""
+    contact: ContactResource
+    """The address book: contacts, groups, blacklist, bulk import."""
+    mo: MoResource
+    """Opt-out (MO) requests received on short numbers."""
 
     def __init__(
         self,
@@ -94,6 +100,8 @@ class Client:
     def _bind_resources(self) -> None:
         self.sms = SmsResource(self)
         self.user = UserResource(self)
+        self.contact = ContactResource(self)
+        self.mo = MoResource(self)
 
     @property
     def base_url(self) -> str:

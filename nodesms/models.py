@@ -18,6 +18,10 @@ from msgspec import field
 from .enums import (
     Encoding,
     ItemState,
+    IysRecipientType,
+    IysSource,
+    IysState,
+    MoState,
     Operator,
     PackageState,
     PeriodType,
@@ -26,10 +30,17 @@ from .enums import (
 )
 
 __all__ = [
+    "Contact",
     "Credit",
     "GatewayDateTime",
+    "Group",
+    "GroupRef",
+    "GroupStats",
     "InquiryRecord",
+    "Iys",
+    "IysStatus",
     "Message",
+    "MoRequest",
     "NumericString",
     "Package",
     "PackageCreated",
@@ -40,6 +51,7 @@ __all__ = [
     "Sender",
     "Statistics",
     "Summary",
+    "UserInfo",
 ]
 
 T = TypeVar("T")
@@ -300,3 +312,145 @@ class Credit(_Model, frozen=True, kw_only=True):
     """The account's credit balance."""
 
     credit: float
+
+
+# --- /contact and /mo --------------------------------------------------------------------
+
+
+class Iys(msgspec.Struct, frozen=True, kw_only=True):
+    """IYS (İleti Yönetim Sistemi) permission settings sent with a contact (``iys``).
+
+    Attributes:
+        c: the recipient type, an :class:`~nodesms.IysRecipientType`.
+        src: where the permission came from, an :class:`~nodesms.IysSource`.
+            ``IysSource.HS_KARAR`` may not be used when a permission is first added
+            (``contact.create`` refuses it).
+        send: synchronise with IYS now (on updates: sync again).
+        query_call: also query the call permission (informative only).
+        query_email: also query the e-mail permission (needs an ``EMAIL`` custom field).
+    """
+
+    c: IysRecipientType | int
+    src: IysSource | int
+    send: bool
+    query_call: bool | None = None
+    query_email: bool | None = None
+
+
+class IysStatus(_Model, frozen=True, kw_only=True):
+    """A contact's IYS permission as the gateway reports it (``iys {c, st, src, send}``).
+
+    The attributes keep the wire's short names; ``recipient_type``, ``state`` and ``source``
+    are readable aliases.
+    """
+
+    c: IysRecipientType | None = None
+    st: IysState | None = None
+    src: IysSource | None = None
+    send: bool = False
+
+    @property
+    def recipient_type(self) -> IysRecipientType | None:
+        """The recipient type (alias of ``c``)."""
+        return self.c
+
+    @property
+    def state(self) -> IysState | None:
+        """The IYS state (alias of ``st``)."""
+        return self.st
+
+    @property
+    def source(self) -> IysSource | None:
+        """The permission source (alias of ``src``)."""
+        return self.src
+
+
+class GroupRef(_Model, frozen=True, kw_only=True):
+    """A group a contact belongs to (or a group's parent): its uuid and, when sent, title."""
+
+    uuid: str
+    title: str | None = None
+
+
+class Contact(_Model, frozen=True, kw_only=True):
+    """A contact of the address book (``contact.create``, ``contact.list``).
+
+    ``details`` holds the custom fields (``{"GSM_2": "905001234561", "CITY": "İzmir"}``);
+    ``groups`` the groups it belongs to, ``group_uuids`` just their uuids.
+    """
+
+    uuid: str
+    gsm: NumericString
+    first_name: str | None = field(default=None, name="firstName")
+    last_name: str | None = field(default=None, name="lastName")
+    details: dict[str, Any] | None = None
+    is_in_blacklist: bool = field(default=False, name="isInBlacklist")
+    iys: IysStatus | None = None
+    # Deployments send group uuids, group objects or null: read all of them, expose GroupRefs.
+    _groups: list[str | GroupRef] | None = field(default=None, name="groups")
+
+    @property
+    def groups(self) -> list[GroupRef]:
+        """The groups the contact belongs to (empty when none)."""
+        return [GroupRef(uuid=g) if isinstance(g, str) else g for g in self._groups or ()]
+
+    @property
+    def group_uuids(self) -> list[str]:
+        """The uuids of the contact's groups."""
+        return [g if isinstance(g, str) else g.uuid for g in self._groups or ()]
+
+
+class GroupStats(_Model, frozen=True, kw_only=True):
+    """Counters of a contact group."""
+
+    contact_count: int = field(default=0, name="contactCount")
+
+
+class Group(_Model, frozen=True, kw_only=True):
+    """A contact group (``contact.create_group``, ``contact.list_group``)."""
+
+    uuid: str
+    title: str | None = None
+    stats: GroupStats = GroupStats()
+    is_parent: bool = field(default=False, name="isParent")
+    is_shared: bool = field(default=False, name="isShared")
+    parent_info: GroupRef | None = field(default=None, name="parentInfo")
+
+    @property
+    def contact_count(self) -> int:
+        """Contacts in the group (``stats.contact_count``)."""
+        return self.stats.contact_count
+
+    @property
+    def parent_uuid(self) -> str | None:
+        """The parent group's uuid, if the group has one."""
+        return None if self.parent_info is None else self.parent_info.uuid
+
+
+class UserInfo(_Model, frozen=True, kw_only=True):
+    """The user of the account hierarchy a record belongs to."""
+
+    uuid: str | None = None
+    username: str | None = None
+
+
+class MoRequest(_Model, frozen=True, kw_only=True):
+    """An opt-out (MO) message received on a short number (``mo.list_request``).
+
+    When its ``keyword`` matched (``state`` is ``MoState.DONE``) the gateway blacklisted
+    ``gsm``. ``process_info.create.date`` is when it was received.
+    """
+
+    uuid: str
+    gsm: NumericString
+    msg: str | None = None
+    state: MoState = MoState.WAITING
+    keyword: str | None = None
+    short_nr: NumericString | None = field(default=None, name="shortNr")
+    user_info: UserInfo | None = field(default=None, name="userInfo")
+    process_info: ProcessInfo | None = field(default=None, name="processInfo")
+
+
+class _InvalidsData(msgspec.Struct, frozen=True):
+    status: int = 1
+    invalids: list[NumericString] | None = None

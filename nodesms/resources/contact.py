@@ -1,0 +1,710 @@
+"""``client.contact``: the address book — contacts, groups, blacklist and bulk import."""
+
+from __future__ import annotations
+
+import builtins
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal, TypeAlias, overload
+
+from msgspec import field
+
+from .._numbers import normalize_number
+from .._operation import Effect, Operation
+from .._paging import MAX_PAGE_SIZE, AsyncPaginator
+from .._validate import check_enum, exactly_one, non_empty_str, str_list
+from ..enums import ContactFilter, IysRecipientType, IysSource, IysState
+from ..errors import NodeSMSError, ValidationError
+from ..models import Contact, Group, Iys, ListData, _InvalidsData, _StatusData
+from ._base import Body, PagedBody, Resource
+
+__all__ = ["BLACKLIST_CHUNK", "IMPORT_COLUMNS", "ContactResource"]
+
+DetailValue: TypeAlias = str | int | float | None
+Row: TypeAlias = Mapping[str, object] | Sequence[object]
+
+BLACKLIST_CHUNK = 1000
+"""The most entries (uuids and gsms together) the gateway takes in one set-blacklist request."""
+
+IMPORT_COLUMNS = frozenset(
+    {"gsm", "first_name", "last_name", "birth_date", "gsm_2", "gsm_3", "group_name"}
+)
+"""The import columns the gateway predefines; any other column is a custom field."""
+
+_FIELD_NAME = re.compile(r"[A-Za-z0-9_]+")
+_NUMBER_COLUMNS = frozenset({"gsm", "gsm_2", "gsm_3"})
+_NUMBER_DETAILS = frozenset({"GSM_2", "GSM_3"})
+
+
+# --- wire bodies -----------------------------------------------------------------------------
+
+
+class _IysBody(Body, frozen=True, kw_only=True, omit_defaults=True):
+    c: int
+    src: int
+    send: bool
+    query_call: bool | None = field(default=None, name="queryCall")
+    query_email: bool | None = field(default=None, name="queryEmail")
+
+
+class _ContactBody(Body, frozen=True, kw_only=True, omit_defaults=True):
+    uuid: str | None = None
+    gsm: str | None = None
+    first_name: str | None = field(default=None, name="firstName")
+    last_name: str | None = field(default=None, name="lastName")
+    group_uuids: list[str] | None = field(default=None, name="groupUUIDs")
+    is_in_blacklist: bool | None = field(default=None, name="isInBlacklist")
+    details: dict[str, str | int | float | None] | None = None
+    iys: _IysBody | None = None
+
+
+class _DeleteBody(Body, frozen=True, kw_only=True, omit_defaults=True):
+    uuids: list[str]
+    permanent: int
+    group_uuid: str | None = field(default=None, name="groupUUID")
+
+
+class _ImportBody(Body, frozen=True, kw_only=True, omit_defaults=True):
+    csv_data: str = field(name="csvData")
+    columns: list[str]
+    overwrite: bool | None = None
+    is_in_blacklist: bool | None = field(default=None, name="isInBlacklist")
+    group_uuids: list[str] | None = field(default=None, name="groupUUIDs")
+
+
+class _ListBody(PagedBody, frozen=True, kw_only=True, omit_defaults=True):
+    status: int | None = None
+    iys_state: int | None = field(default=None, name="iysState")
+    exit_type: int | None = field(default=None, name="exitType")
+    group_uuid: str | None = field(default=None, name="groupUUID")
+
+
+class _GroupBody(Body, frozen=True, kw_only=True, omit_defaults=True):
+    uuid: str | None = None
+    title: str
+    parent_uuid: str | None = field(default=None, name="parentUUID")
+    gsms: list[str] | None = None
+
+
+class _DeleteGroupBody(Body, frozen=True, kw_only=True, omit_defaults=True):
+    uuid: str | None = None
+    uuids: list[str] | None = None
+    include_contacts: bool | None = field(default=None, name="includeContacts")
+
+
+class _ListGroupBody(PagedBody, frozen=True, kw_only=True, omit_defaults=True):
+    keyword: str | None = None
+    parent_uuid: str | None = field(default=None, name="parentUUID")
+
+
+class _BlacklistBody(Body, frozen=True, kw_only=True, omit_defaults=True):
+    status: bool
+    uuids: list[str] | None = None
+    gsms: list[str] | None = None
+    return_invalids: bool | None = field(default=None, name="returnInvalids")
+
+
+# --- operations ------------------------------------------------------------------------------
+
+CREATE = Operation("/contact/create", Contact, Effect.WRITE)
+UPDATE = Operation("/contact/update", _StatusData, Effect.WRITE)
+DELETE = Operation("/contact/delete", _StatusData, Effect.WRITE)
+IMPORT = Operation("/contact/import", _StatusData, Effect.WRITE)
+LIST = Operation("/contact/list", ListData[Contact])
+CREATE_GROUP = Operation("/contact/create-group", Group, Effect.WRITE)
+UPDATE_GROUP = Operation("/contact/update-group", _StatusData, Effect.WRITE)
+# Effect.WRITE still retries SMS50: the gateway runs one group delete at a time.
+DELETE_GROUP = Operation("/contact/delete-group", _StatusData, Effect.WRITE)
+LIST_GROUP = Operation("/contact/list-group", ListData[Group])
+SET_BLACKLIST = Operation("/contact/set-blacklist", _InvalidsData, Effect.WRITE)
+
+
+class ContactResource(Resource):
+    """The address book: ``client.contact``."""
+
+    async def create(
+        self,
+        *,
+        gsm: str | int,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        group_uuids: Iterable[str] | None = None,
+        is_in_blacklist: bool | None = None,
+        details: Mapping[str, DetailValue] | None = None,
+        iys: Iys | None = None,
+    ) -> Contact:
+        """Add a contact to the address book (``/contact/create``).
+
+        Args:
+            gsm: the contact's number, in any form :func:`nodesms.normalize_number` accepts.
+            first_name: first name.
+            last_name: last name.
+            group_uuids: groups to put the contact in.
+            is_in_blacklist: save the contact as blacklisted.
+            details: custom fields, ``{"CITY": "İzmir", "GSM_2": "0555 000 00 00"}``. Names are
+                ASCII letters, digits and ``_`` (no Turkish letters); the gateway knows
+                FIRST_NAME, LAST_NAME, BIRTH_DATE, GSM_2 and GSM_3 (numbers in GSM_2/GSM_3 are
+                normalised), and ``EMAIL`` enables the e-mail permission query.
+            iys: IYS permission settings, see :class:`~nodesms.Iys`. ``IysSource.HS_KARAR``
+                is refused here: it may not be used when a permission is first added. (With
+                an IYS code in the account's settings the gateway sends new contacts to IYS
+                anyway.)
+
+        Returns:
+            The saved contact, with its uuid and IYS state.
+
+        Raises:
+            ValidationError: bad input; nothing was sent.
+            ConflictError: a contact with this number exists (SMS12).
+        """
+        body = _ContactBody(
+            gsm=_number(gsm, "gsm"),
+            first_name=_opt_str(first_name, "first_name"),
+            last_name=_opt_str(last_name, "last_name"),
+            group_uuids=str_list(group_uuids, "group_uuids"),
+            is_in_blacklist=_opt_bool(is_in_blacklist, "is_in_blacklist"),
+            details=_details(details),
+            iys=_iys(iys, first_add=True),
+        )
+        return await self._call(CREATE, body)
+
+    async def update(
+        self,
+        *,
+        uuid: str,
+        gsm: str | int | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        group_uuids: Iterable[str] | None = None,
+        is_in_blacklist: bool | None = None,
+        details: Mapping[str, DetailValue] | None = None,
+        iys: Iys | None = None,
+    ) -> None:
+        """Change a saved contact (``/contact/update``).
+
+        Takes the parameters of :meth:`create` plus the contact's ``uuid``; parameters left
+        at ``None`` are not sent and keep their value. ``group_uuids`` and ``details``
+        replace the contact's groups and custom fields. With ``iys`` and ``send=True`` the
+        gateway synchronises the permission with IYS again; ``IysSource.HS_KARAR`` is allowed
+        here (it records the provider's own decision to refuse).
+
+        Raises:
+            ValidationError: bad input; nothing was sent.
+        """
+        body = _ContactBody(
+            uuid=non_empty_str(uuid, "uuid"),
+            gsm=None if gsm is None else _number(gsm, "gsm"),
+            first_name=_opt_str(first_name, "first_name"),
+            last_name=_opt_str(last_name, "last_name"),
+            group_uuids=str_list(group_uuids, "group_uuids"),
+            is_in_blacklist=_opt_bool(is_in_blacklist, "is_in_blacklist"),
+            details=_details(details),
+            iys=_iys(iys, first_add=False),
+        )
+        await self._call(UPDATE, body)
+
+    async def delete(
+        self, *, uuids: Iterable[str], permanent: bool = False, group_uuid: str | None = None
+    ) -> None:
+        """Delete contacts (``/contact/delete``).
+
+        The gateway requires an IP restriction configured in the account's API settings for
+        this call.
+
+        Args:
+            uuids: the contacts to delete.
+            permanent: delete for good (this cannot be undone). Otherwise the contacts go to
+                the archive, from which the panel can restore them.
+            group_uuid: only delete those of ``uuids`` that belong to this group.
+        """
+        body = _DeleteBody(
+            uuids=_required_list(uuids, "uuids"),
+            permanent=1 if _bool(permanent, "permanent") else 0,
+            group_uuid=_opt_str(group_uuid, "group_uuid"),
+        )
+        await self._call(DELETE, body)
+
+    async def import_(
+        self,
+        rows: Iterable[Row],
+        *,
+        columns: Sequence[str],
+        overwrite: bool = False,
+        is_in_blacklist: bool = False,
+        group_uuids: Iterable[str] = (),
+    ) -> None:
+        """Add many contacts at once (``/contact/import``); the gateway processes it later.
+
+        nodesms builds the gateway's CSV (every value in single quotes, a header line) from
+        ``rows``::
+
+            await client.contact.import_(
+                [{"gsm": "0555 123 45 67", "first_name": "Ayşe", "group_name": "İzmir"},
+                 ("905441234567", "Işıl", "İzmir")],
+                columns=["gsm", "first_name", "group_name"],
+            )
+
+        Args:
+            rows: each row a mapping keyed by column name (missing columns are left empty)
+                or a sequence of values in ``columns`` order. Values are strings or numbers
+                (``None`` is empty); numbers in gsm, gsm_2 and gsm_3 are normalised.
+            columns: the columns, ``gsm`` required: gsm, first_name, last_name, birth_date,
+                gsm_2, gsm_3, group_name (a non-empty group name puts the row in that group,
+                creating it if needed), or custom field names (ASCII letters, digits, ``_``).
+            overwrite: replace the data of contacts that already exist.
+            is_in_blacklist: save the contacts as blacklisted.
+            group_uuids: existing groups to put every contact in.
+
+        The gateway answers as soon as the request is valid and imports in the background;
+        the contacts appear in :meth:`list` once it is done.
+
+        Raises:
+            ValidationError: a bad column, an empty row, a number that is not one, or a value
+                the CSV cannot carry (a single quote or a line break): it names the row
+                (0-based) and column. Nothing was sent.
+            ConflictError: an earlier import is still pending (SMS13); try again later.
+        """
+        names = _import_columns(columns)
+        body = _ImportBody(
+            csv_data=_csv(rows, names),
+            columns=names,
+            overwrite=_bool(overwrite, "overwrite"),
+            is_in_blacklist=_bool(is_in_blacklist, "is_in_blacklist"),
+            group_uuids=str_list(group_uuids, "group_uuids") or None,
+        )
+        await self._call(IMPORT, body)
+
+    def list(
+        self,
+        *,
+        status: ContactFilter | int | None = None,
+        iys_state: IysState | int | None = None,
+        exit_type: int | None = None,
+        group_uuid: str | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        page_index: int = 0,
+        limit: int | None = None,
+    ) -> AsyncPaginator[Contact]:
+        """The saved contacts (``/contact/list``).
+
+        ``async for contact in client.contact.list()`` walks all of them; ``await`` gives the
+        first :class:`~nodesms.Page`.
+
+        Args:
+            status: a :class:`~nodesms.ContactFilter` (all, whitelist, blacklist).
+            iys_state: only contacts in this :class:`~nodesms.IysState`.
+            exit_type: the gateway's exit-type filter (only its MO and WEB values apply).
+            group_uuid: only contacts of this group.
+            page_size: records per request, 10 to 1000.
+            page_index: the first page to fetch (0-based).
+            limit: stop after this many contacts.
+        """
+        if exit_type is not None and (
+            isinstance(exit_type, bool) or not isinstance(exit_type, int)
+        ):
+            raise ValidationError("must be an int", field="exit_type")
+        body = _ListBody(
+            status=check_enum(status, ContactFilter, "status"),
+            iys_state=check_enum(iys_state, IysState, "iys_state"),
+            exit_type=exit_type,
+            group_uuid=_opt_str(group_uuid, "group_uuid"),
+        )
+        return self._paginate(
+            LIST, body, page_size=page_size, page_index=page_index, limit=limit, key=_uuid_key
+        )
+
+    async def create_group(
+        self,
+        *,
+        title: str,
+        parent_uuid: str | None = None,
+        gsms: Iterable[str | int] | None = None,
+    ) -> Group:
+        """Create a contact group (``/contact/create-group``).
+
+        Args:
+            title: the group's name.
+            parent_uuid: make it a sub-group of this group.
+            gsms: numbers already in the address book to put in the group (normalised).
+
+        Raises:
+            ConflictError: such a group exists (SMS09), or the parent cannot be one (SMS11).
+            NotFoundError: no group ``parent_uuid`` (SMS10).
+        """
+        body = _GroupBody(
+            title=non_empty_str(title, "title"),
+            parent_uuid=_opt_str(parent_uuid, "parent_uuid"),
+            gsms=_number_list(gsms, "gsms"),
+        )
+        return await self._call(CREATE_GROUP, body)
+
+    async def update_group(
+        self,
+        *,
+        uuid: str,
+        title: str,
+        parent_uuid: str | None = None,
+        gsms: Iterable[str | int] | None = None,
+    ) -> None:
+        """Rename a group, move it under a parent, or add saved numbers to it
+        (``/contact/update-group``); parameters as in :meth:`create_group`."""
+        body = _GroupBody(
+            uuid=non_empty_str(uuid, "uuid"),
+            title=non_empty_str(title, "title"),
+            parent_uuid=_opt_str(parent_uuid, "parent_uuid"),
+            gsms=_number_list(gsms, "gsms"),
+        )
+        await self._call(UPDATE_GROUP, body)
+
+    async def delete_group(
+        self,
+        *,
+        uuid: str | None = None,
+        uuids: Iterable[str] | None = None,
+        include_contacts: bool = False,
+    ) -> None:
+        """Delete one group (``uuid``) or several (``uuids``) (``/contact/delete-group``).
+
+        The contacts stay in the address book, without these groups. The gateway requires an
+        IP restriction configured in the account's API settings for this call.
+
+        The gateway runs one delete at a time and refuses another meanwhile (SMS50); nodesms
+        waits and retries then, under the client's :class:`~nodesms.RetryPolicy`.
+
+        Args:
+            uuid: the group to delete.
+            uuids: the groups to delete.
+            include_contacts: also delete the contacts left in no group (to the archive).
+        """
+        exactly_one(uuid=uuid, uuids=uuids)
+        body = _DeleteGroupBody(
+            uuid=_opt_str(uuid, "uuid"),
+            uuids=None if uuids is None else _required_list(uuids, "uuids"),
+            include_contacts=_bool(include_contacts, "include_contacts") or None,
+        )
+        await self._call(DELETE_GROUP, body)
+
+    def list_group(
+        self,
+        *,
+        keyword: str | None = None,
+        parent_uuid: str | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        page_index: int = 0,
+        limit: int | None = None,
+    ) -> AsyncPaginator[Group]:
+        """The contact groups (``/contact/list-group``), filtered by ``keyword`` (title) or
+        ``parent_uuid`` (sub-groups of that group)."""
+        body = _ListGroupBody(
+            keyword=_opt_str(keyword, "keyword"),
+            parent_uuid=_opt_str(parent_uuid, "parent_uuid"),
+        )
+        return self._paginate(
+            LIST_GROUP, body, page_size=page_size, page_index=page_index, limit=limit, key=_uuid_key
+        )
+
+    @overload
+    async def set_blacklist(
+        self,
+        *,
+        status: bool,
+        gsms: Iterable[str | int] = ...,
+        uuids: Iterable[str] = ...,
+        return_invalids: Literal[False] = ...,
+    ) -> None: ...
+
+    @overload
+    async def set_blacklist(
+        self,
+        *,
+        status: bool,
+        gsms: Iterable[str | int] = ...,
+        uuids: Iterable[str] = ...,
+        return_invalids: Literal[True],
+    ) -> builtins.list[str]: ...
+
+    @overload
+    async def set_blacklist(
+        self,
+        *,
+        status: bool,
+        gsms: Iterable[str | int] = ...,
+        uuids: Iterable[str] = ...,
+        return_invalids: bool,
+    ) -> builtins.list[str] | None: ...
+
+    async def set_blacklist(
+        self,
+        *,
+        status: bool,
+        gsms: Iterable[str | int] = (),
+        uuids: Iterable[str] = (),
+        return_invalids: bool = False,
+    ) -> builtins.list[str] | None:
+        """Blacklist contacts and numbers, or clear them (``/contact/set-blacklist``).
+
+        Any number of entries: nodesms sends them in order, in requests of at most 1000
+        (``uuids`` first, then ``gsms``). Numbers not in the address book are added with
+        this status. Setting a status is idempotent, so repeating a call is safe.
+
+        Args:
+            status: ``True`` to blacklist, ``False`` to clear.
+            gsms: numbers, in any form :func:`nodesms.normalize_number` accepts.
+            uuids: saved contacts.
+            return_invalids: skip invalid numbers instead of failing, and return them.
+
+        Returns:
+            Without ``return_invalids``: ``None``. With it: the entries of ``gsms`` that were
+            not applied, as you gave them (``str()`` of ints), in input order: those nodesms
+            cannot read as a phone number (never sent) and those the gateway refused.
+
+        Raises:
+            ValidationError: without ``return_invalids``, a number nodesms cannot read; or no
+                entries at all. Nothing was sent.
+            APIError: a request failed (without ``return_invalids`` an invalid number fails its
+                whole request, as the gateway does). The message says which request failed;
+                the exception's ``applied`` attribute counts the entries of the requests
+                before it, which succeeded (they stay applied), and ``chunk`` is the failed
+                request's 0-based index. Nothing after it was sent.
+        """
+        wanted = _bool(status, "status")
+        lenient = _bool(return_invalids, "return_invalids")
+        uuid_list = str_list(uuids, "uuids") or []
+        if isinstance(gsms, (str, bytes, int)):
+            raise ValidationError("expected a list of numbers, not a single value", field="gsms")
+        originals: builtins.list[str] = []
+        numbers: builtins.list[str] = []
+        invalid_at: builtins.list[int] = []  # indexes into originals
+        sent_at: dict[str, builtins.list[int]] = {}
+        for index, value in enumerate(gsms):
+            originals.append(str(value))
+            try:
+                number = normalize_number(value)
+            except ValidationError as exc:
+                if not lenient:
+                    raise ValidationError(exc.reason, field=f"gsms[{index}]") from None
+                invalid_at.append(index)
+                continue
+            numbers.append(number)
+            sent_at.setdefault(number, []).append(index)
+        if not uuid_list and not numbers and not invalid_at:
+            raise ValidationError("give at least one entry in gsms or uuids", field="gsms / uuids")
+
+        entries = [(True, u) for u in uuid_list] + [(False, n) for n in numbers]
+        chunks = [entries[i : i + BLACKLIST_CHUNK] for i in range(0, len(entries), BLACKLIST_CHUNK)]
+        refused: builtins.list[str] = []
+        applied = 0
+        for chunk_index, chunk in enumerate(chunks):
+            body = _BlacklistBody(
+                status=wanted,
+                uuids=[value for is_uuid, value in chunk if is_uuid] or None,
+                gsms=[value for is_uuid, value in chunk if not is_uuid] or None,
+                return_invalids=True if lenient else None,
+            )
+            try:
+                data = await self._call(SET_BLACKLIST, body)
+            except NodeSMSError as exc:
+                _annotate(exc, chunk_index, len(chunks), applied, len(entries))
+                raise
+            applied += len(chunk)
+            refused.extend(data.invalids or ())
+        if not lenient:
+            return None
+        # Map the gateway's numbers back to the caller's entries; anything else it reports
+        # (nothing we sent as a number) is appended as it came.
+        matched: set[str] = set()
+        extra: builtins.list[str] = []
+        for value in refused:
+            indexes = sent_at.pop(value, None)
+            if indexes is not None:
+                invalid_at.extend(indexes)
+                matched.add(value)
+            elif value not in matched:
+                extra.append(str(value))
+        return [originals[i] for i in sorted(invalid_at)] + extra
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _uuid_key(record: Contact | Group) -> str:
+    return record.uuid
+
+
+def _annotate(exc: NodeSMSError, chunk: int, chunks: int, applied: int, total: int) -> None:
+    """Say in ``exc`` which set-blacklist request failed and what was applied before it."""
+    exc.applied = applied  # type: ignore[attr-defined]
+    exc.chunk = chunk  # type: ignore[attr-defined]
+    if chunks > 1:
+        exc.args = (
+            f"set-blacklist request {chunk + 1} of {chunks} failed; the {applied} of {total} "
+            f"entries in the requests before it were applied: {exc}",
+        )
+
+
+def _bool(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError("must be True or False", field=field)
+    return value
+
+
+def _opt_bool(value: object, field: str) -> bool | None:
+    return None if value is None else _bool(value, field)
+
+
+def _opt_str(value: object, field: str) -> str | None:
+    return None if value is None else non_empty_str(value, field)
+
+
+def _number(value: str | int, field: str) -> str:
+    try:
+        return normalize_number(value)
+    except ValidationError as exc:
+        raise ValidationError(exc.reason, field=field) from None
+
+
+def _required_list(values: Iterable[str], field: str) -> builtins.list[str]:
+    out = str_list(values, field)
+    if not out:
+        raise ValidationError("must not be empty", field=field)
+    return out
+
+
+def _number_list(values: Iterable[str | int] | None, field: str) -> builtins.list[str] | None:
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes, int)):
+        raise ValidationError("expected a list of numbers, not a single value", field=field)
+    return [_number(value, f"{field}[{index}]") for index, value in enumerate(values)]
+
+
+def _check_field_name(name: object, field: str) -> str:
+    if not isinstance(name, str) or not _FIELD_NAME.fullmatch(name):
+        raise ValidationError(
+            f"custom field name {name!r} must be ASCII letters, digits and '_' only", field=field
+        )
+    return name
+
+
+def _details(
+    details: Mapping[str, DetailValue] | None,
+) -> dict[str, str | int | float | None] | None:
+    if details is None:
+        return None
+    if not isinstance(details, Mapping):
+        raise ValidationError("expected a mapping of custom field → value", field="details")
+    out: dict[str, str | int | float | None] = {}
+    for name, value in details.items():
+        _check_field_name(name, "details")
+        where = f"details[{name!r}]"
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (str, int, float))
+        ):
+            raise ValidationError("must be a string or a number", field=where)
+        if name.upper() in _NUMBER_DETAILS and value not in (None, ""):
+            assert isinstance(value, (str, int))  # a float is no phone number
+            value = _number(value, where)
+        out[name] = value
+    return out
+
+
+def _iys(value: Iys | None, *, first_add: bool) -> _IysBody | None:
+    if value is None:
+        return None
+    if not isinstance(value, Iys):
+        raise ValidationError("expected a nodesms.Iys", field="iys")
+    c = check_enum(value.c, IysRecipientType, "iys.c")
+    src = check_enum(value.src, IysSource, "iys.src")
+    if c is None or src is None:
+        raise ValidationError("c and src are required", field="iys")
+    if first_add and src is IysSource.HS_KARAR:
+        raise ValidationError(
+            "IysSource.HS_KARAR may not be used when a permission is first added",
+            field="iys.src",
+        )
+    return _IysBody(
+        c=c,
+        src=src,
+        send=_bool(value.send, "iys.send"),
+        query_call=_opt_bool(value.query_call, "iys.query_call"),
+        query_email=_opt_bool(value.query_email, "iys.query_email"),
+    )
+
+
+def _import_columns(columns: Sequence[str]) -> builtins.list[str]:
+    if isinstance(columns, (str, bytes)) or not isinstance(columns, Iterable):
+        raise ValidationError("expected a list of column names", field="columns")
+    names: builtins.list[str] = []
+    for index, column in enumerate(columns):
+        name = _check_field_name(column, f"columns[{index}]").lower()
+        if name in names:
+            raise ValidationError(f"column {name!r} is given twice", field=f"columns[{index}]")
+        names.append(name)
+    if "gsm" not in names:
+        raise ValidationError("the gsm column is required", field="columns")
+    return names
+
+
+_UNSAFE = re.compile(r"['\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _cell(value: object, column: str, where: str) -> str:
+    if value is None:
+        text = ""
+    elif isinstance(value, str):
+        text = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = str(value)
+    else:
+        raise ValidationError(
+            f"expected a string or a number, got {type(value).__name__}", field=where
+        )
+    if column in _NUMBER_COLUMNS and (text.strip() or column == "gsm"):
+        try:
+            return normalize_number(text)
+        except ValidationError as exc:
+            raise ValidationError(exc.reason, field=where) from None
+    bad = _UNSAFE.search(text)
+    if bad is not None:
+        what = "a single quote" if bad.group() == "'" else "a line break"
+        raise ValidationError(f"contains {what}, which the import format cannot carry", field=where)
+    return text
+
+
+def _csv(rows: Iterable[Row], columns: builtins.list[str]) -> str:
+    if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Iterable):
+        raise ValidationError("expected an iterable of rows", field="rows")
+    lines = [",".join(f"'{name.upper()}'" for name in columns)]
+    width = len(columns)
+    for index, row in enumerate(rows):
+        values: Sequence[object]
+        if isinstance(row, Mapping):
+            by_name: dict[str, object] = {}
+            for key, value in row.items():
+                name = key.lower() if isinstance(key, str) else key
+                if name not in columns:
+                    raise ValidationError(
+                        f"{key!r} is not one of the columns", field=f"rows[{index}]"
+                    )
+                by_name[name] = value
+            values = [by_name.get(name) for name in columns]
+        elif isinstance(row, Sequence) and not isinstance(row, (str, bytes)):
+            if len(row) != width:
+                raise ValidationError(
+                    f"has {len(row)} values for {width} columns", field=f"rows[{index}]"
+                )
+            values = row
+        else:
+            raise ValidationError(
+                "expected a mapping or a sequence of values", field=f"rows[{index}]"
+            )
+        if all(value is None or value == "" for value in values):
+            raise ValidationError("the row is empty", field=f"rows[{index}]")
+        cells = [
+            _cell(value, name, f"rows[{index}].{name}")
+            for name, value in zip(columns, values, strict=True)
+        ]
+        lines.append(",".join(f"'{cell}'" for cell in cells))
+    if len(lines) == 1:
+        raise ValidationError("no rows to import", field="rows")
+    return "\n".join(lines)

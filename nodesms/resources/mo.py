@@ -1,0 +1,78 @@
+"""``client.mo``: opt-out messages (MO) received on the account's short numbers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from msgspec import field
+
+from .._dates import to_gateway
+from .._operation import Operation
+from .._paging import MAX_PAGE_SIZE, AsyncPaginator
+from .._validate import non_empty_str
+from ..errors import ValidationError
+from ..models import ListData, MoRequest
+from ._base import PagedBody, Resource
+
+__all__ = ["MoResource"]
+
+
+class _ListRequestBody(PagedBody, frozen=True, kw_only=True, omit_defaults=True):
+    keyword: str | None = None
+    user_uuid: str | None = field(default=None, name="userUUID")
+    start_date: str | None = field(default=None, name="startDate")
+    finish_date: str | None = field(default=None, name="finishDate")
+
+
+LIST_REQUEST = Operation("/mo/list-request", ListData[MoRequest])
+
+
+class MoResource(Resource):
+    """Opt-out (MO) requests: ``client.mo``."""
+
+    def list_request(
+        self,
+        *,
+        keyword: str | None = None,
+        user_uuid: str | None = None,
+        start_date: datetime | None = None,
+        finish_date: datetime | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        page_index: int = 0,
+        limit: int | None = None,
+    ) -> AsyncPaginator[MoRequest]:
+        """Opt-out messages people sent to the account's short numbers (``/mo/list-request``).
+
+        When a message matched a keyword (``state`` ``MoState.DONE``) the gateway blacklisted
+        the sender's number, saved contact or not.
+
+        Args:
+            keyword: filter on the keyword, the message text or the number.
+            user_uuid: the requests of this user of your hierarchy.
+            start_date: requests from this time on (naive = gateway local time).
+            finish_date: requests up to this time.
+            page_size: records per request, 10 to 1000.
+            page_index: the first page to fetch (0-based).
+            limit: stop after this many requests.
+        """
+        tz = self._client.gateway_tz
+        if (
+            start_date is not None
+            and finish_date is not None
+            and to_gateway(start_date, tz, "start_date")
+            > to_gateway(finish_date, tz, "finish_date")
+        ):
+            raise ValidationError("start_date is after finish_date", field="start_date")
+        body = _ListRequestBody(
+            keyword=None if keyword is None else non_empty_str(keyword, "keyword"),
+            user_uuid=None if user_uuid is None else non_empty_str(user_uuid, "user_uuid"),
+            start_date=self._date(start_date, "start_date"),
+            finish_date=self._date(finish_date, "finish_date"),
+        )
+        return self._paginate(
+            LIST_REQUEST, body, page_size=page_size, page_index=page_index, limit=limit, key=_key
+        )
+
+
+def _key(request: MoRequest) -> str:
+    return request.uuid
