@@ -91,42 +91,37 @@ class _KvkkNumber(msgspec.Struct, frozen=True):
     cfs: _KvkkFields
 
 
-class _CreateOtpBody(Body, frozen=True, kw_only=True, omit_defaults=True):
-    number: str
+class _SendBody(Body, frozen=True, kw_only=True, omit_defaults=True):
+    """The fields every send shares."""
+
     sender: str
     content: str
     encoding: int
     validity: int | None = None
     push_settings: _PushSettings | None = field(default=None, name="pushSettings")
+
+
+class _CreateOtpBody(_SendBody, frozen=True, kw_only=True, omit_defaults=True):
+    number: str
     commercial: bool | None = None
     custom_id: str = field(name="customID")
     trust_date: str | None = field(default=None, name="trustDate")
 
 
-class _CreateBody(Body, frozen=True, kw_only=True, omit_defaults=True):
+class _CreateBody(_SendBody, frozen=True, kw_only=True, omit_defaults=True):
     type: int
     sending_type: int = field(name="sendingType")
     number: str | None = None
     numbers: list[str] | list[_PersonalNumber] | None = None
-    sender: str
     title: str
-    content: str
-    encoding: int
-    validity: int | None = None
     sending_date: str | None = field(default=None, name="sendingDate")
     periodic_settings: _PeriodicSettings | None = field(default=None, name="periodicSettings")
-    push_settings: _PushSettings | None = field(default=None, name="pushSettings")
     commercial: bool | None = None
     custom_id: str = field(name="customID")
 
 
-class _CreateKvkkBody(Body, frozen=True, kw_only=True, omit_defaults=True):
+class _CreateKvkkBody(_SendBody, frozen=True, kw_only=True, omit_defaults=True):
     number: _KvkkNumber
-    sender: str
-    content: str
-    encoding: int
-    validity: int | None = None
-    push_settings: _PushSettings | None = field(default=None, name="pushSettings")
 
 
 class _ListBody(PagedBody, frozen=True, kw_only=True, omit_defaults=True):
