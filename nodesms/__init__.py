@@ -14,6 +14,7 @@ from ._config import Timeout
 from ._logging import configure_from_env as _configure_from_env
 from ._numbers import normalize_number
 from ._paging import AsyncPaginator
+from ._push import PushItem, PushReport, PushStatistics, parse_push
 from ._retry import RetryPolicy
 from ._version import __version__
 from .enums import (
@@ -117,6 +118,9 @@ __all__ = [
     "PeriodType",
     "Periodic",
     "PermissionDeniedError",
+    "PushItem",
+    "PushReport",
+    "PushStatistics",
     "RequestTimeoutError",
     "ResponseError",
     "RetryPolicy",
@@ -136,6 +140,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "normalize_number",
+    "parse_push",
     "segments",
 ]
 

@@ -1,0 +1,47 @@
+"""``nodesms.testing``: a faithful Node API v1.8.3 gateway for tests, demos and development.
+
+``FakeGateway`` serves every JSON endpoint of the API on a real socket with Basic auth,
+in-memory state, credit accounting by SMS parts, operators by number prefix, packages moving
+through their states on a clock the test drives, contacts, groups, blacklist, imports, MO
+requests, delivery-report pushes and fault injection. The pytest plugin (entry point
+``nodesms``) provides the ``nodesms_gateway`` and ``nodesms_client`` fixtures;
+``python -m nodesms.testing`` serves it standalone.
+
+Documented choices of the simulator:
+
+- Operators by prefix: ``90 53x`` Turkcell, ``90 54x`` Vodafone, ``90 50x`` / ``55x``
+  TurkTelekom, ``90 51x`` Netgsm; any other number Turkcell.
+- ``/sms/list`` ``status`` (:class:`~nodesms.PackageFilter`): QUEUED = saving / waiting /
+  queueing and not scheduled; PROCESSING = sending / sent / partly reported; SCHEDULED = a
+  future ``sendingDate`` not started; PERIODIC = has periodic settings; COMPLETED,
+  CANCELLED; FAILED = rejected / creation failed / sending failed.
+- Date filters compare the package's creation time: ``startDate <= created <
+  finishDate + 1 minute`` (the finish minute is included whole).
+- Error HTTP statuses: see :mod:`nodesms.testing._errors` (``error_http_status="mapped"``).
+- ``/contact/set-blacklist`` with ``returnInvalids``: ``{"status": 1, "invalids": [...]}``.
+"""
+
+from nodesms.testing._errors import ERRORS, GatewayError
+from nodesms.testing._faults import Fault, FaultKind, Faults
+from nodesms.testing._gateway import DEFAULT_SENDERS, FakeGateway
+from nodesms.testing._model import Contact, Group, ImportResult, MoRequest, Package, Sender
+from nodesms.testing._push import PushRecord
+from nodesms.testing._server import RecordedRequest
+
+__all__ = [
+    "DEFAULT_SENDERS",
+    "ERRORS",
+    "Contact",
+    "FakeGateway",
+    "Fault",
+    "FaultKind",
+    "Faults",
+    "GatewayError",
+    "Group",
+    "ImportResult",
+    "MoRequest",
+    "Package",
+    "PushRecord",
+    "RecordedRequest",
+    "Sender",
+]

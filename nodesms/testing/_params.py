@@ -1,0 +1,237 @@
+"""Reading request parameters the way the gateway does: leniently typed, strictly validated.
+
+JSON bodies, query strings (GET) and SOAP bodies all end up as one ``dict``; values may be
+strings (``"3"``, ``"true"``), and an empty string counts as absent (SOAP sends empty elements
+for fields it does not use). Every problem raises :class:`GatewayError` with
+``ERR_INVALID_PARAM`` (or the code the caller asks for) naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from nodesms.enums import Operator
+from nodesms.testing._clock import parse_input_date
+from nodesms.testing._errors import GatewayError
+
+__all__ = ["Params", "normalize_number", "operator_of"]
+
+_MISSING = object()
+_STRIP = str.maketrans("", "", " -().\t")
+
+
+def normalize_number(value: object) -> str | None:
+    """The gateway's form of a recipient number (``905551234567``), or ``None`` if invalid.
+
+    Accepted: ints and strings; spaces, dashes, dots and parentheses are ignored; a leading
+    ``+`` or ``00`` is dropped; Turkish national forms (``05551234567``, ``5551234567``) get
+    the country code. A Turkish number must be a mobile one (``905`` + 9 digits); other
+    international numbers are accepted as 10–15 digits.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        text = str(value)
+    elif isinstance(value, str):
+        text = value.translate(_STRIP)
+    else:
+        return None
+    if text.startswith("+"):
+        text = text[1:]
+    elif text.startswith("00"):
+        text = text[2:]
+    if not text.isascii() or not text.isdigit():
+        return None
+    if len(text) == 11 and text.startswith("05"):
+        text = "90" + text[1:]
+    elif len(text) == 10 and text.startswith("5"):
+        text = "90" + text
+    if text.startswith("90"):
+        return text if len(text) == 12 and text[2] == "5" else None
+    if text.startswith("0") or not 10 <= len(text) <= 15:
+        return None
+    return text
+
+
+# The prefix → operator mapping of the simulator (documented in nodesms.testing).
+_OPERATOR_BY_PREFIX: dict[str, Operator] = {}
+for _d in "0123456789":
+    _OPERATOR_BY_PREFIX["9050" + _d] = Operator.TURK_TELEKOM
+    _OPERATOR_BY_PREFIX["9051" + _d] = Operator.NETGSM
+    _OPERATOR_BY_PREFIX["9053" + _d] = Operator.TURKCELL
+    _OPERATOR_BY_PREFIX["9054" + _d] = Operator.VODAFONE
+    _OPERATOR_BY_PREFIX["9055" + _d] = Operator.TURK_TELEKOM
+
+
+def operator_of(number: str) -> Operator:
+    """The operator of a normalised number.
+
+    ``90 50x`` and ``90 55x``: TurkTelekom; ``90 51x``: Netgsm; ``90 53x``: Turkcell;
+    ``90 54x``: Vodafone; anything else (``90 56x``–``59x``, foreign numbers): Turkcell.
+    """
+    return _OPERATOR_BY_PREFIX.get(number[:5], Operator.TURKCELL)
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class Params:
+    """Typed access to one request's parameters."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self.raw = raw
+
+    def has(self, name: str) -> bool:
+        """True when the field is present and not empty."""
+        return self._get(name) is not _MISSING
+
+    def _get(self, name: str) -> Any:
+        value = self.raw.get(name, _MISSING)
+        if value is None or value == "" or value is _MISSING:
+            return _MISSING
+        return value
+
+    @staticmethod
+    def fail(name: str, why: str, code: str = "ERR_INVALID_PARAM") -> GatewayError:
+        """The error for an invalid field."""
+        return GatewayError(code, f"{name}: {why}")
+
+    def integer(
+        self,
+        name: str,
+        default: int | None = None,
+        *,
+        required: bool = False,
+        min: int | None = None,
+        max: int | None = None,
+    ) -> int | None:
+        """An integer field (``3`` or ``"3"``), range-checked."""
+        value = self._get(name)
+        if value is _MISSING:
+            if required:
+                raise self.fail(name, "zorunlu alan")
+            return default
+        result = self.coerce_int(name, value)
+        if (min is not None and result < min) or (max is not None and result > max):
+            raise self.fail(name, f"{min}..{max} aralığında olmalı")
+        return result
+
+    def req_int(self, name: str, *, min: int | None = None, max: int | None = None) -> int:
+        """A required integer field."""
+        value = self.integer(name, required=True, min=min, max=max)
+        assert value is not None
+        return value
+
+    def coerce_int(self, name: str, value: Any) -> int:
+        """An int from an int or a decimal string."""
+        if isinstance(value, bool):
+            raise self.fail(name, "tam sayı olmalı")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+            return int(value)
+        raise self.fail(name, "tam sayı olmalı")
+
+    def text(self, name: str, default: str | None = None, *, required: bool = False) -> str | None:
+        """A string field (numbers are accepted and turned into text)."""
+        value = self._get(name)
+        if value is _MISSING:
+            if required:
+                raise self.fail(name, "zorunlu alan")
+            return default
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise self.fail(name, "metin olmalı")
+        return str(value)
+
+    def req_str(self, name: str) -> str:
+        """A required, non-empty string field."""
+        value = self.text(name, required=True)
+        assert value is not None
+        return value
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        """A boolean field (``true``, ``1``, ``"true"``, ``"1"``...)."""
+        value = self._get(name)
+        if value is _MISSING:
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise self.fail(name, "true/false olmalı")
+
+    def array(self, name: str) -> list[Any] | None:
+        """A list field; a comma-separated string (query strings) is split."""
+        value = self._get(name)
+        if value is _MISSING:
+            return None
+        if isinstance(value, list):
+            return value
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, int) and not isinstance(value, bool):
+            return [value]
+        raise self.fail(name, "dizi olmalı")
+
+    def int_list(self, name: str) -> list[int] | None:
+        """A list of integers."""
+        values = self.array(name)
+        return None if values is None else [self.coerce_int(name, v) for v in values]
+
+    def str_list(self, name: str) -> list[str] | None:
+        """A list of strings."""
+        values = self.array(name)
+        if values is None:
+            return None
+        for value in values:
+            if isinstance(value, bool) or not isinstance(value, (str, int)):
+                raise self.fail(name, "metin dizisi olmalı")
+        return [str(v) for v in values]
+
+    def obj(self, name: str) -> Params | None:
+        """A nested object field, as :class:`Params`."""
+        value = self._get(name)
+        if value is _MISSING:
+            return None
+        if not isinstance(value, Mapping):
+            raise self.fail(name, "nesne olmalı")
+        return Params(value) if value else None
+
+    def date(self, name: str, *, seconds: bool = False) -> float | None:
+        """A ``yyyy-MM-dd HH:mm`` (``:ss`` when ``seconds``) field, in gateway seconds."""
+        value = self.text(name)
+        if value is None:
+            return None
+        try:
+            return parse_input_date(value, seconds=seconds)
+        except ValueError:
+            fmt = "yyyy-MM-dd HH:mm:ss" if seconds else "yyyy-MM-dd HH:mm"
+            raise self.fail(name, f"{fmt} biçiminde olmalı") from None
+
+    def number(self, name: str, value: Any = _MISSING) -> str:
+        """A recipient number, normalised (see :func:`normalize_number`)."""
+        if value is _MISSING:
+            value = self._get(name)
+            if value is _MISSING:
+                raise self.fail(name, "zorunlu alan")
+        number = normalize_number(value)
+        if number is None:
+            raise self.fail(name, f"geçersiz numara {value!r}")
+        return number
+
+    def page(self) -> tuple[int, int]:
+        """``(pageIndex, pageSize)``: index ≥ 0 (default 0), size 10–1000 (default 10)."""
+        index = self.integer("pageIndex", 0, min=0)
+        size = self.integer("pageSize", 10, min=10, max=1000)
+        assert index is not None
+        assert size is not None
+        return index, size
