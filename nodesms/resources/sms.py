@@ -313,19 +313,13 @@ class SmsResource(Resource):
         else:
             assert messages is not None
             wire_numbers = _personal(messages)
-            if encoding == "auto":
-                # The package has one encoding: the smallest one that carries every text.
-                chosen = max(
-                    (resolve_encoding(item.msg, "auto") for item in wire_numbers),
-                    default=chosen,
-                )
-                chosen = max(chosen, resolve_encoding(content, "auto"))
-            else:
-                for index, item in enumerate(wire_numbers):
-                    try:
-                        resolve_encoding(item.msg, encoding)
-                    except ValidationError as exc:
-                        raise ValidationError(exc.reason, field=f"messages[{index}]") from None
+            # The package has one encoding: with "auto", the smallest that carries every text.
+            for index, item in enumerate(wire_numbers):
+                try:
+                    needed = resolve_encoding(item.msg, encoding)
+                except ValidationError as exc:
+                    raise ValidationError(exc.reason, field=f"messages[{index}]") from None
+                chosen = max(chosen, needed)
         body = _CreateBody(
             type=check_enum(type, SmsType, "type") or SmsType.NORMAL,
             sending_type=inferred,
