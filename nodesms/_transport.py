@@ -58,12 +58,18 @@ class Connection:
         self.username = username
         self.gateway_tz = gateway_tz
         self.dec_hook = dec_hook_for(gateway_tz)
+        self._password = password
         self._authorization = auth_header(username, password)
         self._user_agent = user_agent()
         self._session = session
         self._owns_session = session is None
         self._ssl = ssl
         self.closed = False
+
+    @property
+    def password(self) -> str:
+        """The API password, for protocols that carry it in the body (SOAP); never logged."""
+        return self._password
 
     def headers(self, content_type: str, **extra: str) -> dict[str, str]:
         """Request headers: credentials, User-Agent and content type."""
