@@ -112,8 +112,10 @@ def api_error(
         upper = raw_code.upper()
         if upper.startswith("SMS") and upper[3:].isdigit():
             code, name = upper, CODE_TO_NAME.get(upper)
-        else:
-            name, code = raw_code, NAME_TO_CODE.get(upper)
+        elif upper.startswith("ERR_"):
+            name, code = upper, NAME_TO_CODE.get(upper)
+        else:  # not a form we know: keep it as sent
+            name = raw_code
     cls = _CLASS_BY_KEY.get(code or "") or _CLASS_BY_KEY.get(name or "")
     if cls is None and http_status is not None:
         if http_status == 401:

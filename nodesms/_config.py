@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import platform
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from .errors import ValidationError
 __all__ = ["Timeout", "auth_header", "normalize_base_url", "resolve_credentials", "user_agent"]
 
 ENV_BASE_URL = "NODESMS_BASE_URL"
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)?[^/@]*@")
 ENV_USERNAME = "NODESMS_USERNAME"
 ENV_PASSWORD = "NODESMS_PASSWORD"
 
@@ -49,24 +51,31 @@ def as_timeout(value: float | Timeout | None) -> Timeout:
 
 
 def normalize_base_url(url: str) -> str:
-    """Keep the scheme, host and port of ``url``; a pasted endpoint path is dropped."""
+    """Keep the scheme, host and port of ``url``; a pasted endpoint path is dropped.
+
+    Credentials pasted into the URL (``https://user:pass@host``) are dropped too, and never
+    repeated in an error message.
+    """
+    if not isinstance(url, str):
+        raise ValidationError("expected a URL string", field="base_url")
     candidate = url.strip()
+    shown = _USERINFO.sub(lambda m: (m.group(1) or "") + "***@", candidate)
     if "://" not in candidate:
         raise ValidationError(
-            f"{url!r} has no scheme; use e.g. https://panel.example.com.tr:9588",
+            f"{shown!r} has no scheme; use e.g. https://panel.example.com.tr:9588",
             field="base_url",
         )
     parts = urlsplit(candidate)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError(f"{url!r} is not an http(s) URL", field="base_url")
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValidationError(f"{shown!r} is not an http(s) URL", field="base_url")
     try:
         port = parts.port
     except ValueError:
-        raise ValidationError(f"{url!r} has an invalid port", field="base_url") from None
+        raise ValidationError(f"{shown!r} has an invalid port", field="base_url") from None
     host = parts.hostname
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
-    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+    return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port is not None else "")
 
 
 def resolve_credentials(

@@ -16,6 +16,9 @@ class Effect(enum.Enum):
 
     READ = "read"
     """No side effect: retried on every transient failure."""
+    IDEMPOTENT = "idempotent"
+    """A side effect that is the same however often it is applied (an update, setting a
+    status): retried like a read."""
     CREATE = "create"
     """A create that carries a customID: retried like a read; a duplicate is resolved by lookup."""
     WRITE = "write"

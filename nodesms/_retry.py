@@ -27,6 +27,7 @@ from .errors import (
     ResponseError,
     ServerError,
     TransportError,
+    ValidationError,
 )
 
 __all__ = ["RetryPolicy", "is_retryable"]
@@ -62,9 +63,9 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
+            raise ValidationError("must be at least 1", field="max_attempts")
         if self.initial_delay < 0 or self.max_delay < 0 or self.deadline < 0:
-            raise ValueError("delays and deadline must not be negative")
+            raise ValidationError("delays and deadline must not be negative", field="RetryPolicy")
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

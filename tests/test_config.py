@@ -39,6 +39,19 @@ def test_bad_base_url_is_a_validation_error(bad: str) -> None:
     assert info.value.field == "base_url"
 
 
+@pytest.mark.parametrize(
+    "pasted", ["https://user:s3cret@panel.example.com.tr:99999", "user:s3cret@panel.example.com.tr"]
+)
+def test_credentials_in_a_bad_url_are_not_repeated(pasted: str) -> None:
+    with pytest.raises(nodesms.ValidationError) as info:
+        normalize_base_url(pasted)
+    assert "s3cret" not in str(info.value)
+
+
+def test_credentials_in_a_good_url_are_dropped() -> None:
+    assert normalize_base_url("https://user:s3cret@host:9588/x") == "https://host:9588"
+
+
 def test_missing_configuration_names_the_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("NODESMS_BASE_URL", "NODESMS_USERNAME", "NODESMS_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
@@ -94,8 +107,10 @@ def test_bad_options_are_validation_errors(kwargs: dict[str, object]) -> None:
 
 
 def test_retry_policy_rejects_nonsense() -> None:
-    with pytest.raises(ValueError, match="max_attempts"):
+    with pytest.raises(nodesms.ValidationError, match="max_attempts"):
         nodesms.RetryPolicy(max_attempts=0)
+    with pytest.raises(nodesms.ValidationError):
+        nodesms.RetryPolicy(initial_delay=-1)
 
 
 async def test_closed_client_says_so() -> None:
@@ -220,6 +235,17 @@ async def test_sends_are_validated_before_anything_is_sent(
             ),
             "content",
         )
+        await _expect_validation(
+            sms.create_kvkk(
+                number="05550000001",
+                first_name=None,  # type: ignore[arg-type]
+                last_name="B",
+                sender="S",
+                content="SHORT_LINK",
+            ),
+            "first_name",
+        )
+        await _expect_validation(sms.create(number="05550000001", type=7, **ok), "type")
         with pytest.raises(nodesms.ValidationError, match="exactly one"):
             sms.list_item()
         with pytest.raises(nodesms.ValidationError, match="exactly one"):

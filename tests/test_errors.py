@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 import nodesms
-from nodesms._codes import CODE_TO_NAME
+from nodesms._codes import CODE_TO_NAME, api_error
 from nodesms.testing import FakeGateway, Fault
 
 pytestmark = pytest.mark.anyio
@@ -238,3 +238,24 @@ async def test_caller_session_is_used_and_left_open(nodesms_gateway: FakeGateway
             await view.user.credit()
         assert not session.closed
         assert client.closed
+
+
+@pytest.mark.parametrize("code", sorted(CODE_TO_NAME))
+def test_numbered_codes_and_names_reach_the_same_class(code: str) -> None:
+    name = CODE_TO_NAME[code]
+    by_code = api_error(code, "m", status=400, http_status=400)
+    by_name = api_error(name, "m", status=400, http_status=400)
+    by_lower = api_error(name.lower(), "m", status=400, http_status=200)
+    assert type(by_code) is type(by_name) is type(by_lower) is EXPECTED[code]
+    assert (by_code.code, by_code.name) == (by_name.code, by_name.name) == (code, name)
+    assert (by_lower.code, by_lower.name) == (code, name)
+
+
+def test_unknown_code_falls_back_on_the_http_status() -> None:
+    assert type(api_error("WEIRD", "m", status=None, http_status=401)) is (
+        nodesms.AuthenticationError
+    )
+    assert type(api_error(None, "m", status=None, http_status=502)) is nodesms.ServerError
+    plain = api_error("WEIRD", "m", status=None, http_status=400)
+    assert type(plain) is nodesms.APIError
+    assert plain.name == "WEIRD"

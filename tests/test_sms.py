@@ -191,6 +191,16 @@ async def test_packages_move_to_completed_and_items_report(
     assert nodesms_gateway.package(again.pkg_id).numbers == [A, B, C]
 
 
+async def test_create_with_sms_type_otp_sends_type_0(
+    nodesms_client: nodesms.Client, nodesms_gateway: FakeGateway
+) -> None:
+    await nodesms_client.sms.create(
+        sender="NODESMS", title="T", content="Kod 1", number=A, type=nodesms.SmsType.OTP
+    )
+    await nodesms_client.sms.create(sender="NODESMS", title="T", content="Kod 2", number=A, type=0)
+    assert [b["type"] for b in bodies(nodesms_gateway, "/sms/create")] == [0, 0]
+
+
 async def test_create_kvkk(nodesms_client: nodesms.Client, nodesms_gateway: FakeGateway) -> None:
     sent = await nodesms_client.sms.create_kvkk(
         number=A,

@@ -107,16 +107,16 @@ class _BlacklistBody(Body, frozen=True, kw_only=True, omit_defaults=True):
 # --- operations ------------------------------------------------------------------------------
 
 CREATE = Operation("/contact/create", Contact, Effect.WRITE)
-UPDATE = Operation("/contact/update", _StatusData, Effect.WRITE)
+UPDATE = Operation("/contact/update", _StatusData, Effect.IDEMPOTENT)
 DELETE = Operation("/contact/delete", _StatusData, Effect.WRITE)
 IMPORT = Operation("/contact/import", _StatusData, Effect.WRITE)
 LIST = Operation("/contact/list", ListData[Contact])
 CREATE_GROUP = Operation("/contact/create-group", Group, Effect.WRITE)
-UPDATE_GROUP = Operation("/contact/update-group", _StatusData, Effect.WRITE)
+UPDATE_GROUP = Operation("/contact/update-group", _StatusData, Effect.IDEMPOTENT)
 # Effect.WRITE still retries SMS50: the gateway runs one group delete at a time.
 DELETE_GROUP = Operation("/contact/delete-group", _StatusData, Effect.WRITE)
 LIST_GROUP = Operation("/contact/list-group", ListData[Group])
-SET_BLACKLIST = Operation("/contact/set-blacklist", _InvalidsData, Effect.WRITE)
+SET_BLACKLIST = Operation("/contact/set-blacklist", _InvalidsData, Effect.IDEMPOTENT)
 
 
 class ContactResource(Resource):

@@ -6,7 +6,7 @@ import builtins
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, TypeVar
 
 import msgspec
 from msgspec import field
@@ -51,6 +51,8 @@ from ..text import resolve_encoding
 from ._base import Body, PagedBody, Resource
 
 __all__ = ["SmsResource"]
+
+E = TypeVar("E")
 
 logger = logging.getLogger("nodesms")
 
@@ -321,7 +323,7 @@ class SmsResource(Resource):
                     raise ValidationError(exc.reason, field=f"messages[{index}]") from None
                 chosen = max(chosen, needed)
         body = _CreateBody(
-            type=check_enum(type, SmsType, "type") or SmsType.NORMAL,
+            type=_required_enum(type, SmsType, "type"),
             sending_type=inferred,
             number=wire_number,
             numbers=wire_numbers,
@@ -360,6 +362,8 @@ class SmsResource(Resource):
         provably never reached the gateway.
         """
         content = non_empty_str(content, "content")
+        first_name = non_empty_str(first_name, "first_name")
+        last_name = non_empty_str(last_name, "last_name")
         if "SHORT_LINK" not in content:
             raise ValidationError("must contain the tag SHORT_LINK", field="content")
         # The gateway puts the names into the text, so they count towards its encoding.
@@ -368,10 +372,7 @@ class SmsResource(Resource):
         body = _CreateKvkkBody(
             number=_KvkkNumber(
                 nr=normalize_number(number),
-                cfs=_KvkkFields(
-                    first_name=non_empty_str(first_name, "first_name"),
-                    last_name=non_empty_str(last_name, "last_name"),
-                ),
+                cfs=_KvkkFields(first_name=first_name, last_name=last_name),
             ),
             sender=non_empty_str(sender, "sender"),
             content=content,
@@ -607,6 +608,13 @@ class SmsResource(Resource):
     async def _find_by_custom_id(self, custom_id: str) -> Package | None:
         page = await self.list(custom_ids=[custom_id], page_size=10)
         return next((pkg for pkg in page.items if pkg.custom_id == custom_id), None)
+
+
+def _required_enum(value: int, enum_type: type[E], field: str) -> E:
+    checked = check_enum(value, enum_type, field)
+    if checked is None:
+        raise ValidationError(f"expected {enum_type.__name__}", field=field)
+    return checked
 
 
 def _package_key(pkg: Package) -> int:
