@@ -36,7 +36,8 @@ class Timeout:
     connect: float | None = None
     read: float | None = None
 
-    def to_aiohttp(self) -> aiohttp.ClientTimeout:
+    def as_aiohttp(self) -> aiohttp.ClientTimeout:
+        """The same limits as an ``aiohttp.ClientTimeout``."""
         return aiohttp.ClientTimeout(total=self.total, connect=self.connect, sock_read=self.read)
 
 

@@ -129,17 +129,19 @@ def is_retryable(exc: BaseException, effect: Effect) -> bool:
         return False
     if isinstance(exc, (ConcurrencyLimitError, MaintenanceError)):
         return exc.name not in _NOT_RETRIED_NAMES
+    if isinstance(exc, TransportError) and not exc.retryable:
+        return False
     if effect is Effect.WRITE:
         # Without an idempotency key only a request that never arrived is safe to repeat.
         return isinstance(exc, TransportError) and exc.sent is False
-    if isinstance(exc, TransportError):
+    if isinstance(exc, (TransportError, ServerError)):
         return True
-    if isinstance(exc, ServerError):
-        return True
-    if isinstance(exc, (APIError, ResponseError)):
-        return exc.http_status in _RETRY_HTTP_STATUSES or (
-            isinstance(exc, ResponseError) and exc.truncated
-        )
+    if isinstance(exc, ResponseError):
+        # A proxy's error page: the gateway behind it failed or was unreachable.
+        status = exc.http_status or 0
+        return exc.truncated or status in _RETRY_HTTP_STATUSES or status >= 500
+    if isinstance(exc, APIError):
+        return exc.http_status in _RETRY_HTTP_STATUSES
     return False
 
 

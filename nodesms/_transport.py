@@ -13,7 +13,7 @@ import email.utils
 import logging
 import ssl as ssl_module
 import time
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 import aiohttp
@@ -65,6 +65,9 @@ class Connection:
         self._owns_session = session is None
         self._ssl = ssl
         self.closed = False
+        # The Date header of the latest answer, and when it came: the gateway's own clock.
+        self._server_date: str | None = None
+        self._server_date_at = 0.0
 
     @property
     def password(self) -> str:
@@ -81,9 +84,29 @@ class Connection:
             **extra,
         }
 
+    def server_now(self) -> datetime:
+        """The gateway's current time in its zone, from the latest answer's ``Date`` header.
+
+        Clocks differ: a walk pinned to the client's clock would miss what a gateway whose
+        clock runs ahead created meanwhile. Before any answer, this is the client's clock.
+        """
+        now = datetime.now(self.gateway_tz)
+        if self._server_date is None:
+            return now
+        try:
+            stamped = email.utils.parsedate_to_datetime(self._server_date)
+        except (TypeError, ValueError):
+            return now
+        if stamped.tzinfo is None:
+            stamped = stamped.replace(tzinfo=timezone.utc)
+        elapsed = time.monotonic() - self._server_date_at
+        return (stamped + timedelta(seconds=elapsed)).astimezone(self.gateway_tz)
+
     def _get_session(self) -> aiohttp.ClientSession:
         if self.closed:
             raise NodeSMSError("this nodesms.Client is closed; create a new one")
+        if self._session is not None and self._session.closed:
+            raise NodeSMSError("the aiohttp session given as session= is closed")
         if self._session is None:
             connector = aiohttp.TCPConnector(ssl=self._ssl, limit=100, ttl_dns_cache=300)
             self._session = aiohttp.ClientSession(connector=connector)
@@ -118,38 +141,28 @@ class Connection:
         started = time.perf_counter()
         try:
             async with session.post(
-                self.base_url + path, data=data, headers=headers, timeout=timeout.to_aiohttp()
+                self.base_url + path,
+                data=data,
+                headers=headers,
+                timeout=timeout.as_aiohttp(),
+                ssl=self._ssl,  # also applies to a session= the caller passed in
             ) as response:
                 body = await response.read()
                 status = response.status
                 retry_after = response.headers.get("Retry-After")
-        except aiohttp.ConnectionTimeoutError:
-            raise RequestTimeoutError(
-                f"{operation}: timed out connecting to {self.base_url}", sent=False
-            ) from None
-        except aiohttp.SocketTimeoutError:
-            raise RequestTimeoutError(
-                f"{operation}: timed out waiting for the answer", sent=True
-            ) from None
-        except asyncio.TimeoutError:
-            raise RequestTimeoutError(
-                f"{operation}: no complete answer within {timeout.total}s", sent=None
-            ) from None
-        except aiohttp.ClientConnectorError as exc:
-            raise TransportError(
-                f"{operation}: cannot connect to {self.base_url}: {exc.strerror or exc}",
-                sent=False,
-            ) from None
-        except aiohttp.ClientPayloadError:
-            raise TransportError(
-                f"{operation}: the connection broke while the answer was read", sent=True
-            ) from None
-        except aiohttp.ServerDisconnectedError:
-            raise TransportError(
-                f"{operation}: the gateway closed the connection without answering", sent=None
-            ) from None
-        except aiohttp.ClientError as exc:
-            raise TransportError(f"{operation}: {type(exc).__name__}: {exc}", sent=None) from None
+                self._server_date = response.headers.get("Date")
+                self._server_date_at = time.monotonic()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            error = self._transport_error(exc, operation, timeout)
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s failed attempt %d in %.1f ms: %s",
+                    operation,
+                    attempt,
+                    (time.perf_counter() - started) * 1000,
+                    type(error).__name__,
+                )
+            raise error from None
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s HTTP %d attempt %d in %.1f ms",
@@ -159,6 +172,43 @@ class Connection:
                 (time.perf_counter() - started) * 1000,
             )
         return status, retry_after, body
+
+    def _transport_error(
+        self, exc: BaseException, operation: str, timeout: Timeout
+    ) -> TransportError:
+        """nodesms's exception for an aiohttp failure; ``sent`` says if the gateway may have it."""
+        if isinstance(exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
+            # A certificate or TLS mismatch is configuration: repeating cannot help.
+            return TransportError(
+                f"{operation}: TLS with {self.base_url} failed: {exc}; pass ssl= an "
+                "ssl.SSLContext that trusts the gateway's certificate",
+                sent=False,
+                retryable=False,
+            )
+        if isinstance(exc, aiohttp.ConnectionTimeoutError):
+            return RequestTimeoutError(
+                f"{operation}: timed out connecting to {self.base_url}", sent=False
+            )
+        if isinstance(exc, aiohttp.SocketTimeoutError):
+            return RequestTimeoutError(f"{operation}: timed out waiting for the answer", sent=True)
+        if isinstance(exc, asyncio.TimeoutError):
+            return RequestTimeoutError(
+                f"{operation}: no complete answer within {timeout.total}s", sent=None
+            )
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            return TransportError(
+                f"{operation}: cannot connect to {self.base_url}: {exc.strerror or exc}",
+                sent=False,
+            )
+        if isinstance(exc, aiohttp.ClientPayloadError):
+            return TransportError(
+                f"{operation}: the connection broke while the answer was read", sent=True
+            )
+        if isinstance(exc, aiohttp.ServerDisconnectedError):
+            return TransportError(
+                f"{operation}: the gateway closed the connection without answering", sent=None
+            )
+        return TransportError(f"{operation}: {type(exc).__name__}: {exc}", sent=None)
 
 
 class _ErrorBody(msgspec.Struct, frozen=True):

@@ -135,10 +135,12 @@ class TransportError(NodeSMSError):
     Attributes:
         sent: ``False`` when the request provably never reached the gateway (connection
             refused, DNS), ``True`` when it may have been processed, ``None`` if unknown.
+        retryable: ``False`` when repeating cannot help (a certificate that is not trusted).
     """
 
-    def __init__(self, message: str, *, sent: bool | None = None) -> None:
+    def __init__(self, message: str, *, sent: bool | None = None, retryable: bool = True) -> None:
         self.sent = sent
+        self.retryable = retryable
         super().__init__(message)
 
 

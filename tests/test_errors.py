@@ -11,6 +11,8 @@ import pytest
 
 import nodesms
 from nodesms._codes import CODE_TO_NAME, api_error
+from nodesms._operation import Effect
+from nodesms._retry import is_retryable
 from nodesms.testing import FakeGateway, Fault
 
 pytestmark = pytest.mark.anyio
@@ -259,3 +261,61 @@ def test_unknown_code_falls_back_on_the_http_status() -> None:
     plain = api_error("WEIRD", "m", status=None, http_status=400)
     assert type(plain) is nodesms.APIError
     assert plain.name == "WEIRD"
+
+
+async def test_read_timeout_may_have_been_sent(nodesms_gateway: FakeGateway) -> None:
+    nodesms_gateway.faults.push("/user/credit", Fault.latency(1.0))
+    timeout = nodesms.Timeout(total=5, read=0.2)
+    async with nodesms_gateway.client(retry=NO_RETRY, timeout=timeout) as client:
+        with pytest.raises(nodesms.RequestTimeoutError) as info:
+            await client.user.credit()
+    assert info.value.sent is True
+
+
+async def test_tls_failure_is_not_retried(
+    nodesms_gateway: FakeGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="nodesms")
+    https_url = nodesms_gateway.base_url.replace("http://", "https://")
+    async with nodesms.Client(https_url, "u", "p") as client:  # TLS against a plain-HTTP port
+        with pytest.raises(nodesms.TransportError) as info:
+            await client.user.credit()
+    assert info.value.retryable is False
+    assert "ssl=" in str(info.value)
+    assert not [r for r in caplog.records if "retrying" in r.getMessage()]
+
+
+async def test_closed_caller_session_is_a_clear_error(nodesms_gateway: FakeGateway) -> None:
+    session = aiohttp.ClientSession()
+    await session.close()
+    async with nodesms_gateway.client(session=session) as client:
+        with pytest.raises(nodesms.NodeSMSError, match="session= is closed"):
+            await client.user.credit()
+
+
+@pytest.mark.parametrize(
+    ("error", "effect", "retried"),
+    [
+        (nodesms.ResponseError("html", http_status=500), Effect.READ, True),
+        (nodesms.ResponseError("html", http_status=502), Effect.CREATE, True),
+        (nodesms.ResponseError("html", http_status=502), Effect.WRITE, False),
+        (nodesms.ResponseError("schema", http_status=200), Effect.READ, False),
+        (nodesms.ResponseError("cut", http_status=200, truncated=True), Effect.CREATE, True),
+        (nodesms.TransportError("refused", sent=False), Effect.WRITE, True),
+        (nodesms.TransportError("reset", sent=None), Effect.WRITE, False),
+        (nodesms.TransportError("reset", sent=None), Effect.IDEMPOTENT, True),
+        (nodesms.TransportError("tls", sent=False, retryable=False), Effect.READ, False),
+        (api_error("SMS50", "m", status=429, http_status=429), Effect.WRITE, True),
+        (api_error("SMS99", "m", status=503, http_status=503), Effect.WRITE, True),
+        (
+            api_error("ERR_DAILY_REQUEST_LIMIT", "m", status=429, http_status=429),
+            Effect.READ,
+            False,
+        ),
+        (api_error("ERR_INTERNAL_SERVER", "m", status=500, http_status=500), Effect.READ, True),
+        (api_error("ERR_INTERNAL_SERVER", "m", status=500, http_status=500), Effect.WRITE, False),
+        (api_error("SMS18", "m", status=417, http_status=417), Effect.READ, False),
+    ],
+)
+def test_retry_classification(error: Exception, effect: Effect, retried: bool) -> None:
+    assert is_retryable(error, effect) is retried

@@ -110,3 +110,15 @@ async def test_unsent_write_is_retried(nodesms_gateway: FakeGateway) -> None:
             number=A, first_name="A", last_name="B", sender="NODESMS", content="Onay: SHORT_LINK"
         )
     assert [p.id for p in nodesms_gateway.packages] == [sent.pkg_id]
+
+
+async def test_lost_answer_is_found_whatever_the_gateway_clock_says(
+    nodesms_client: nodesms.Client, nodesms_gateway: FakeGateway
+) -> None:
+    await nodesms_gateway.advance(2 * 86400)  # the gateway's clock is two days ahead
+    nodesms_gateway.faults.push("/sms/create", Fault.drop_after())
+    sent = await nodesms_client.with_options(retry=FAST).sms.create(
+        sender="NODESMS", title="T", content="Hi", number=A
+    )
+    (package,) = nodesms_gateway.packages
+    assert package.id == sent.pkg_id

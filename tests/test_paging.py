@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import anyio
 import pytest
 
@@ -110,3 +112,29 @@ async def test_walk_of_items_and_filters(
     found = await nodesms_client.sms.list(custom_ids=[sent.custom_id or ""])
     assert [p.id for p in found.items] == [sent.pkg_id]
     assert list_requests(nodesms_gateway)[-1]["customIDs"] == [sent.custom_id]
+
+
+async def test_walks_follow_the_gateway_clock_not_the_clients(
+    nodesms_client: nodesms.Client, nodesms_gateway: FakeGateway
+) -> None:
+    await nodesms_gateway.advance(6 * 3600)  # the gateway's clock now runs six hours ahead
+    sent = await nodesms_client.sms.create(
+        sender="NODESMS", title="T", content="after the jump", number="05550000001"
+    )
+    walked = [p.id async for p in nodesms_client.sms.list()]
+    assert walked == [sent.pkg_id]
+    (request,) = [r for r in nodesms_gateway.requests if r.operation == "/sms/list"]
+    pinned = str(request.params["finishDate"])
+    expected = nodesms_gateway.now + timedelta(minutes=1)
+    assert pinned == expected.strftime("%Y-%m-%d %H:%M")
+
+
+async def test_the_bound_is_pinned_when_the_walk_begins(
+    nodesms_client: nodesms.Client, nodesms_gateway: FakeGateway
+) -> None:
+    paginator = nodesms_client.sms.list()  # made now, walked later
+    await nodesms_gateway.advance(3600)
+    sent = await nodesms_client.sms.create(
+        sender="NODESMS", title="T", content="made before the walk", number="05550000001"
+    )
+    assert [p.id async for p in paginator] == [sent.pkg_id]

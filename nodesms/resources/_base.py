@@ -49,20 +49,31 @@ class Resource:
             return None
         return wire_minute(value, self._client.gateway_tz, field)
 
+    def _server_now(self) -> datetime:
+        """The gateway's current time, as its latest answer told it."""
+        return self._client._connection.server_now()
+
     def _paginate(
         self,
         op: Operation[ListData[T]],
-        body: P,
+        body: P | Callable[[], P],
         *,
         page_size: int = MAX_PAGE_SIZE,
         page_index: int = 0,
         limit: int | None = None,
         key: Callable[[T], Hashable] | None = None,
     ) -> AsyncPaginator[T]:
-        """A paginator that sends ``body`` with the page fields set, one request per page."""
+        """A paginator that sends ``body`` with the page fields set, one request per page.
+
+        ``body`` may be a function: it is called once, when the first page is fetched (for
+        bounds that must be fixed when a walk begins, not when the paginator is made).
+        """
+        resolved: list[P] = []
 
         async def fetch(index: int, size: int) -> Page[T]:
-            page_body = msgspec.structs.replace(body, page_index=index, page_size=size)
+            if not resolved:
+                resolved.append(body() if callable(body) else body)
+            page_body = msgspec.structs.replace(resolved[0], page_index=index, page_size=size)
             data = await self._call(op, page_body)
             return Page(data.items or [], data.stats.total_record, index, size)
 

@@ -418,13 +418,13 @@ class SmsResource(Resource):
             limit: stop after this many packages.
         """
         tz = self._client.gateway_tz
-        if finish_date is None:
-            # Minute precision on the wire: round up so nothing from this minute is left out.
-            finish_date = next_minute(gateway_now(tz))
         start = self._date(start_date, "start_date")
         finish = self._date(finish_date, "finish_date")
-        if start_date is not None and to_gateway(start_date, tz, "start_date") > to_gateway(
-            finish_date, tz, "finish_date"
+        if (
+            start_date is not None
+            and finish_date is not None
+            and to_gateway(start_date, tz, "start_date")
+            > to_gateway(finish_date, tz, "finish_date")
         ):
             raise ValidationError("start_date is after finish_date", field="start_date")
         body = _ListBody(
@@ -436,8 +436,20 @@ class SmsResource(Resource):
             start_date=start,
             finish_date=finish,
         )
+
+        def pinned() -> _ListBody:
+            # Pin the walk to what exists when it begins, by the gateway's clock. The wire has
+            # minute precision: round up so nothing from this minute is left out.
+            bound = next_minute(self._server_now())
+            return msgspec.structs.replace(body, finish_date=wire_minute(bound, tz, "finish_date"))
+
         return self._paginate(
-            LIST, body, page_size=page_size, page_index=page_index, limit=limit, key=_package_key
+            LIST,
+            body if finish_date is not None else pinned,
+            page_size=page_size,
+            page_index=page_index,
+            limit=limit,
+            key=_package_key,
         )
 
     def list_item(
@@ -606,8 +618,10 @@ class SmsResource(Resource):
         return PackageCreated(pkg_id=created.pkg_id, custom_id=body.custom_id, encoding=chosen)
 
     async def _find_by_custom_id(self, custom_id: str) -> Package | None:
-        page = await self.list(custom_ids=[custom_id], page_size=10)
-        return next((pkg for pkg in page.items if pkg.custom_id == custom_id), None)
+        # No date bounds: the package may carry any timestamp the gateway's clock gave it.
+        body = _ListBody(custom_ids=[custom_id], page_index=0, page_size=10)
+        data = await self._call(LIST, body)
+        return next((pkg for pkg in data.items or () if pkg.custom_id == custom_id), None)
 
 
 def _required_enum(value: int, enum_type: type[E], field: str) -> E:

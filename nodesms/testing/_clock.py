@@ -8,8 +8,9 @@ naive ISO string is a single addition.
 
 from __future__ import annotations
 
+import email.utils
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ __all__ = [
     "Clock",
     "format_wire",
     "from_datetime",
+    "http_date",
     "parse_input_date",
     "to_datetime",
 ]
@@ -48,6 +50,12 @@ def format_wire(seconds: float, fraction: bool = False) -> str:
     if fraction:
         return value.isoformat(timespec="microseconds")
     return value.isoformat(timespec="seconds")
+
+
+def http_date(seconds: float) -> str:
+    """An HTTP ``Date`` header value for gateway time ``seconds``."""
+    moment = to_datetime(seconds).replace(tzinfo=GATEWAY_TZ).astimezone(timezone.utc)
+    return email.utils.format_datetime(moment, usegmt=True)
 
 
 def parse_input_date(text: str, *, seconds: bool = False) -> float:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from aiohttp import web
 
 from nodesms.enums import PackageState, SenderStatus
-from nodesms.testing._clock import GATEWAY_TZ, Clock, to_datetime
+from nodesms.testing._clock import GATEWAY_TZ, Clock, http_date, to_datetime
 from nodesms.testing._faults import Faults
 from nodesms.testing._model import Contact, Group, ImportResult, MoRequest, Package, Sender
 from nodesms.testing._params import normalize_number
@@ -159,6 +159,7 @@ class FakeGateway:
 
     def _make_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY)
+        app.on_response_prepare.append(self._stamp_date)
         for path, op in self._server.operations.items():
             app.router.add_post(path, self._server.json_endpoint)
             if op.get:
@@ -172,6 +173,11 @@ class FakeGateway:
             soap.install(app, self._server)
         app.router.add_route("*", "/{tail:.*}", self._server.not_found)
         return app
+
+    async def _stamp_date(self, request: web.Request, response: web.StreamResponse) -> None:
+        # A real gateway's Date header is its own clock; here that is the clock the test drives,
+        # so clients that read the server's time see the simulated one.
+        response.headers["Date"] = http_date(self._clock.now())
 
     async def start(self) -> None:
         """Start serving (and, with the real clock, moving packages)."""
