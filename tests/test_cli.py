@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
+import shutil
 import subprocess
 import sys
+import sysconfig
 
 import pytest
 
@@ -42,3 +45,39 @@ def test_command_line_entry_points() -> None:
         [sys.executable, "-m", "nodesms", "--version"], capture_output=True, text=True, check=True
     )
     assert version.stdout.startswith("nodesms ")
+
+
+def test_console_script_runs_the_demo() -> None:
+    search = os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")])
+    script = shutil.which("nodesms", path=search)
+    assert script is not None, "the nodesms console script is installed"
+    demo = subprocess.run(
+        [script, "demo", "--recipients", "50"], capture_output=True, text=True, timeout=120
+    )
+    assert demo.returncode == 0, demo.stderr
+    assert "streamed the report" in demo.stdout
+
+
+def test_nodesms_log_switches_a_handler_on_without_code() -> None:
+    program = (
+        "import anyio\n"
+        "from nodesms.testing import FakeGateway\n"
+        "async def main():\n"
+        "    async with FakeGateway() as gw, gw.client() as client:\n"
+        "        await client.user.credit()\n"
+        "anyio.run(main)\n"
+    )
+    env = {**os.environ, "NODESMS_LOG": "debug"}
+    run = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert run.returncode == 0, run.stderr
+    assert "DEBUG nodesms: /user/credit HTTP 200 attempt 1" in run.stderr
+    quiet = subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in env.items() if k != "NODESMS_LOG"},
+    )
+    assert "nodesms" not in quiet.stderr
