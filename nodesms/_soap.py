@@ -13,9 +13,8 @@ XML becomes plain Python values (an element whose children are all ``<item>`` is
 elements are dropped so the models' defaults apply, text stays text) and then the operation's
 msgspec model through ``msgspec.convert(strict=False)``, exactly as lenient as the JSON path.
 
-The helpers :func:`parse_xml`, :func:`element_to_builtins`, :func:`append_value` and
-:func:`check_xml_text` are shared with the embedded gateway's SOAP side
-(``nodesms.testing._soap``).
+The parser (:func:`parse_xml`, :func:`element_to_builtins`) and :data:`XML_ILLEGAL` are shared
+with the embedded gateway's SOAP side (``nodesms.testing._soap``).
 """
 
 from __future__ import annotations
@@ -30,15 +29,15 @@ from lxml import etree
 from ._codes import api_error
 from ._config import Timeout
 from ._operation import Operation
-from ._transport import Connection, JsonProtocol, decode_retry_after, excerpt
+from ._transport import Connection, JsonProtocol, decode_retry_after, excerpt, response_error
 from .errors import NodeSMSError, ResponseError, UnsupportedOperationError, ValidationError
 
 __all__ = [
     "CONTENT_TYPE",
     "SOAP_ENV",
+    "XML_ILLEGAL",
     "SoapProtocol",
     "UnsafeXMLError",
-    "append_value",
     "check_xml_text",
     "element_to_builtins",
     "local_name",
@@ -60,7 +59,7 @@ _BODY = f"{{{SOAP_ENV}}}Body"
 _FAULT = f"{{{SOAP_ENV}}}Fault"
 
 # XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def sms_namespace(base_url: str) -> str:
@@ -210,7 +209,7 @@ def check_xml_text(value: str, field: str) -> None:
     Raises:
         ValidationError: naming the field, the character (``U+0000``) and its position.
     """
-    bad = _XML_ILLEGAL.search(value)
+    bad = XML_ILLEGAL.search(value)
     if bad is not None:
         char = bad.group()
         raise ValidationError(
@@ -232,22 +231,9 @@ def _plan(cls: type[msgspec.Struct]) -> tuple[tuple[str, str], ...]:
     return plan
 
 
-def append_value(parent: etree._Element, name: str, value: Any, field: str) -> None:
-    """Append ``<name>`` for ``value`` to ``parent``; ``None`` appends nothing.
-
-    ``str`` is text (checked with :func:`check_xml_text`), ``bool`` ``true``/``false``, ``int``
-    (IntEnums included) and ``float`` their decimal form, a msgspec Struct or a mapping child
-    elements by wire name, a list or tuple ``<item>`` children. ``field`` names the value in
-    error messages.
-    """
-    if value is None:
-        return
-    _fill(etree.SubElement(parent, name), value, field)
-
-
 def _fill(element: etree._Element, value: Any, field: str) -> None:
     if isinstance(value, str):
-        if _XML_ILLEGAL.search(value) is not None:
+        if XML_ILLEGAL.search(value) is not None:
             check_xml_text(value, _user_field(field))
         element.text = value
     elif isinstance(value, bool):
@@ -313,7 +299,7 @@ class SoapProtocol:
         self._json: JsonProtocol | None = None
         self._credentials_error: ValidationError | None = None
         for field, text in (("username", connection.username), ("password", connection.password)):
-            if _XML_ILLEGAL.search(text) is not None:
+            if XML_ILLEGAL.search(text) is not None:
                 # Never say which character: it is part of a credential.
                 self._credentials_error = ValidationError(
                     "contains a character that XML 1.0 cannot carry; SOAP cannot send it "
@@ -385,13 +371,13 @@ class SoapProtocol:
         try:
             root = parse_xml(raw)
         except UnsafeXMLError:
-            raise _response_error(
+            raise response_error(
                 "the answer declares a DOCTYPE (entities); refused unread", raw, status, retry_after
             ) from None
         except etree.XMLSyntaxError:
             truncated = _ends_early(raw)
             reason = "the answer ended early" if truncated else "the answer is not XML"
-            raise _response_error(reason, raw, status, retry_after, truncated=truncated) from None
+            raise response_error(reason, raw, status, retry_after, truncated=truncated) from None
         result = _result_element(root, raw, status, retry_after)
         err: etree._Element | None = None
         data: etree._Element | None = None
@@ -408,7 +394,7 @@ class SoapProtocol:
         if error is not None and (not isinstance(error, str) or error.strip()):
             raise _api_error(error, status, retry_after)
         if status >= 400:
-            raise _response_error(
+            raise response_error(
                 "error status without an error in the answer", raw, status, retry_after
             )
         value = None if data is None else element_to_builtins(data)
@@ -419,7 +405,7 @@ class SoapProtocol:
         try:
             return msgspec.convert(value, op.result, strict=False, dec_hook=self._conn.dec_hook)
         except msgspec.ValidationError as exc:
-            raise _response_error(
+            raise response_error(
                 f"the answer does not match the API's schema ({exc})", raw, status, retry_after
             ) from None
 
@@ -459,7 +445,7 @@ def _result_element(
         body = next((c for c in node if local_name(str(c.tag)) == "Body"), None)
         first = None if body is None else next((c for c in body if type(c.tag) is str), None)
         if first is None:
-            raise _response_error("the SOAP envelope has no body", raw, status, retry_after)
+            raise response_error("the SOAP envelope has no body", raw, status, retry_after)
         if first.tag == _FAULT or local_name(str(first.tag)) == "Fault":
             raise _fault(first, raw, status, retry_after)
         node = first
@@ -470,7 +456,7 @@ def _result_element(
         if len(names) != 1:
             break
         node = next(c for c in node if type(c.tag) is str)
-    raise _response_error("the answer is not the API's SOAP result", raw, status, retry_after)
+    raise response_error("the answer is not the API's SOAP result", raw, status, retry_after)
 
 
 def _fault(
@@ -482,7 +468,7 @@ def _fault(
         code = str(fields.get("faultcode") or "")
         string = str(fields.get("faultstring") or "")
     detail = ": ".join(part for part in (code, string) if part)
-    return _response_error(
+    return response_error(
         f"SOAP Fault{' ' + detail if detail else ''}"[:300], raw, status, retry_after
     )
 
@@ -512,15 +498,3 @@ def _api_error(fields: Any, status: int, retry_after: str | None) -> NodeSMSErro
 
 def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) else None
-
-
-def _response_error(
-    reason: str, raw: bytes, status: int, retry_after: str | None, *, truncated: bool = False
-) -> ResponseError:
-    return ResponseError(
-        reason,
-        http_status=status,
-        excerpt=excerpt(raw),
-        truncated=truncated,
-        retry_after=decode_retry_after(retry_after),
-    )

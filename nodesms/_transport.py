@@ -25,7 +25,14 @@ from ._operation import Operation
 from .errors import NodeSMSError, RequestTimeoutError, ResponseError, TransportError
 from .models import dec_hook_for
 
-__all__ = ["Connection", "JsonProtocol", "WireProtocol", "decode_retry_after", "excerpt"]
+__all__ = [
+    "Connection",
+    "JsonProtocol",
+    "WireProtocol",
+    "decode_retry_after",
+    "excerpt",
+    "response_error",
+]
 
 T = TypeVar("T")
 logger = logging.getLogger("nodesms")
@@ -263,11 +270,8 @@ class JsonProtocol:
         if envelope.err is not None:
             raise _api_error(envelope.err, status, retry_after)
         if status >= 400:
-            raise ResponseError(
-                "error status without an error in the envelope",
-                http_status=status,
-                excerpt=excerpt(raw),
-                retry_after=decode_retry_after(retry_after),
+            raise response_error(
+                "error status without an error in the envelope", raw, status, retry_after
             )
         data: T | None = envelope.data
         if data is None:
@@ -302,6 +306,13 @@ def _undecodable(raw: bytes, status: int, retry_after: str | None, exc: Exceptio
         reason = f"the answer does not match the API's schema ({exc})"
     elif truncated:
         reason = "the answer ended early"
+    return response_error(reason, raw, status, retry_after, truncated=truncated)
+
+
+def response_error(
+    reason: str, raw: bytes, status: int, retry_after: str | None, *, truncated: bool = False
+) -> ResponseError:
+    """The error for an answer that is not the API's: with its status and an excerpt."""
     return ResponseError(
         reason,
         http_status=status,

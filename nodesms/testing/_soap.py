@@ -30,6 +30,7 @@ from lxml import etree
 
 from nodesms._soap import (
     SOAP_ENV,
+    XML_ILLEGAL,
     UnsafeXMLError,
     element_to_builtins,
     local_name,
@@ -46,8 +47,6 @@ CONTENT_TYPE = "text/xml; charset=utf-8"
 _ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 _BODY = f"{{{SOAP_ENV}}}Body"
 _NSMAP_BASE = {"soapenv": SOAP_ENV}
-# Text XML 1.0 cannot carry (a JSON client may have stored it): sent as U+FFFD.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _RENAME = {"isScheculed": "isScheduled"}
 _ACTION_TAIL = re.compile(r"[/#:]")
 
@@ -99,8 +98,8 @@ def _render(element: etree._Element, value: Any) -> None:
     if value is None:
         return
     if isinstance(value, str):
-        if _XML_ILLEGAL.search(value) is not None:
-            value = _XML_ILLEGAL.sub("\ufffd", value)
+        if XML_ILLEGAL.search(value) is not None:  # stored by a JSON client: sent as U+FFFD
+            value = XML_ILLEGAL.sub("\ufffd", value)
         element.text = value
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
