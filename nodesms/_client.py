@@ -7,12 +7,12 @@ import ssl as ssl_module
 from datetime import tzinfo
 from types import TracebackType
 from typing import Literal, TypeVar
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import msgspec
 
 from ._config import Timeout, as_timeout, resolve_credentials
+from ._dates import GATEWAY_TZ
 from ._operation import Operation
 from ._retry import RetryPolicy
 from ._transport import Connection, JsonProtocol, WireProtocol
@@ -25,8 +25,6 @@ from .resources.user import UserResource
 __all__ = ["Client"]
 
 T = TypeVar("T")
-
-ISTANBUL = ZoneInfo("Europe/Istanbul")
 
 
 class Client:
@@ -77,7 +75,7 @@ class Client:
         retry: RetryPolicy | None = None,
         session: aiohttp.ClientSession | None = None,
         ssl: bool | ssl_module.SSLContext = True,
-        gateway_tz: tzinfo = ISTANBUL,
+        gateway_tz: tzinfo = GATEWAY_TZ,
     ) -> None:
         url, user, secret = resolve_credentials(base_url, username, password)
         if not isinstance(gateway_tz, tzinfo):

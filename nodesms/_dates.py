@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from .errors import ValidationError
 
-__all__ = ["add_months", "gateway_now", "to_gateway", "wire_minute", "wire_second"]
+__all__ = [
+    "GATEWAY_TZ",
+    "add_months",
+    "gateway_now",
+    "next_minute",
+    "to_gateway",
+    "wire_minute",
+    "wire_second",
+]
+
+GATEWAY_TZ = ZoneInfo("Europe/Istanbul")
+"""The zone of Node API gateways' clocks (Turkish time, UTC+3) unless a client says otherwise."""
 
 
 def to_gateway(value: datetime, tz: tzinfo, field: str) -> datetime:

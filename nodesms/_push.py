@@ -21,16 +21,14 @@ pseudo-members). A handler is three lines::
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from zoneinfo import ZoneInfo
 
 import msgspec
 
-from nodesms.enums import ItemState, PackageState
-from nodesms.errors import ValidationError
+from ._dates import GATEWAY_TZ
+from .enums import ItemState, PackageState
+from .errors import ValidationError
 
 __all__ = ["PushItem", "PushReport", "PushStatistics", "parse_push"]
-
-_GATEWAY_TZ = ZoneInfo("Europe/Istanbul")
 
 
 class PushStatistics(msgspec.Struct, frozen=True):
@@ -116,7 +114,7 @@ def _moment(text: str | None, tz: tzinfo) -> datetime | None:
     return value.astimezone(tz)
 
 
-def parse_push(body: bytes | str, *, tz: tzinfo = _GATEWAY_TZ) -> PushReport:
+def parse_push(body: bytes | str, *, tz: tzinfo = GATEWAY_TZ) -> PushReport:
     """Parse a delivery-report push body.
 
     Args:

@@ -13,7 +13,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Literal
-from zoneinfo import ZoneInfo
+
+from nodesms._dates import GATEWAY_TZ
 
 __all__ = [
     "GATEWAY_TZ",
@@ -24,9 +25,6 @@ __all__ = [
     "parse_input_date",
     "to_datetime",
 ]
-
-GATEWAY_TZ = ZoneInfo("Europe/Istanbul")
-"""The zone of the gateway's wall clock."""
 
 _EPOCH = datetime(1970, 1, 1)
 
