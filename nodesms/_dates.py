@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ __all__ = [
     "add_months",
     "gateway_now",
     "next_minute",
+    "parse_iso",
     "to_gateway",
     "wire_minute",
     "wire_second",
@@ -19,6 +21,27 @@ __all__ = [
 
 GATEWAY_TZ = ZoneInfo("Europe/Istanbul")
 """The zone of Node API gateways' clocks (Turkish time, UTC+3) unless a client says otherwise."""
+
+
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def parse_iso(text: str) -> datetime:
+    """``datetime.fromisoformat``, lenient where Python 3.10's is not.
+
+    Gateways send fractions of any length (``01:38:22.25607``) and sometimes a ``Z``; 3.10
+    only takes 3 or 6 digits and no ``Z``. The fast path is the C parser; this is the retry.
+
+    Raises:
+        ValueError: not an ISO-8601 datetime.
+    """
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        fixed = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text.strip(), count=1)
+        if fixed.endswith(("Z", "z")):
+            fixed = fixed[:-1] + "+00:00"
+        return datetime.fromisoformat(fixed)
 
 
 def to_gateway(value: datetime, tz: tzinfo, field: str) -> datetime:

@@ -21,6 +21,22 @@ MAX_PAGE_SIZE = 1000
 MIN_PAGE_SIZE = 10
 
 
+# Loop turns that put a just-started request on the wire: the fetch task's first step buffers
+# the headers and, before Python 3.12, aiohttp writes the body from a task of its own.
+_SEND_TURNS = 3
+
+
+async def _let_request_out() -> None:
+    """Let the prefetch send its request before the consumer gets the current page.
+
+    Otherwise it would only go out at the consumer's first ``await``, and a consumer that
+    works on a page synchronously (a blocking database driver, CPU-bound processing) would
+    get no overlap at all.
+    """
+    for _ in range(_SEND_TURNS):
+        await asyncio.sleep(0)
+
+
 def check_page_args(page_size: int, page_index: int, limit: int | None) -> None:
     """Validate paging arguments before anything is sent."""
     if isinstance(page_size, bool) or not isinstance(page_size, int):
@@ -59,8 +75,9 @@ class AsyncPaginator(Generic[T]):
         key: Callable[[T], Hashable] | None = None,
     ) -> None:
         check_page_args(page_size, page_index, limit)
-        if limit is not None and limit < page_size:
-            # Never fetch more than the caller will look at.
+        if limit is not None and limit < page_size and page_index == 0:
+            # Never fetch more than the caller will look at. (Not with a page_index: that
+            # counts in pages of the size the caller gave.)
             page_size = max(MIN_PAGE_SIZE, limit)
         self._fetch = fetch
         self._page_size = page_size
@@ -89,6 +106,7 @@ class AsyncPaginator(Generic[T]):
                 has_next = page.has_next and (remaining is None or remaining > len(page.items))
                 if has_next:
                     pending = asyncio.ensure_future(self._fetch(index + 1, size))
+                    await _let_request_out()
                 items: Sequence[T] = page.items
                 if self._key is not None:
                     key = self._key

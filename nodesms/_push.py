@@ -24,7 +24,7 @@ from datetime import datetime, tzinfo
 
 import msgspec
 
-from ._dates import GATEWAY_TZ
+from ._dates import GATEWAY_TZ, parse_iso
 from .enums import ItemState, PackageState
 from .errors import ValidationError
 
@@ -106,7 +106,7 @@ def _moment(text: str | None, tz: tzinfo) -> datetime | None:
     if not text:
         return None
     try:
-        value = datetime.fromisoformat(text.strip().replace(" ", "T").replace("Z", "+00:00"))
+        value = parse_iso(text.strip())
     except ValueError:
         raise ValidationError(f"invalid lastUpdate {text!r}", field="items.lastUpdate") from None
     if value.tzinfo is None:
