@@ -1,0 +1,190 @@
+"""The embedded gateway in a separate process, so the client process's CPU time is its own.
+
+::
+
+    with GatewayProcess(credit=10**9, packages=200_000, latency={"/sms/list": 0.02}) as gw:
+        client = nodesms.Client(gw.base_url, gw.username, gw.password)
+
+The child runs ``python -m benchmarks._server '<options as JSON>'``: it starts
+:class:`nodesms.testing.FakeGateway` on 127.0.0.1 (manual clock), seeds what it was asked to,
+prints one JSON line (base URL, credentials, ids of seeded records) and serves until its stdin
+closes or it is terminated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import asdict, dataclass, field
+from types import TracebackType
+from typing import Any
+
+from benchmarks._common import ROOT
+
+__all__ = ["GatewayOptions", "GatewayProcess"]
+
+
+@dataclass
+class GatewayOptions:
+    """What the gateway child is started with.
+
+    Attributes:
+        credit: the account's credit.
+        duplicate_window: ``/sms/create``'s duplicate window in seconds; ``None`` is off.
+        packages: packages to seed (completed, one recipient each).
+        spread: gateway seconds between seeded packages (0: all at the same instant; with a
+            spread every package has its own timestamps, as on a real gateway).
+        item_recipients: if set, one more package with this many recipients is seeded; its id
+            is ``info["item_pkg_id"]``.
+        latency: seconds of delay per operation path, e.g. ``{"/sms/list": 0.02}``.
+        record: keep ``gw.requests``; off by default so that long runs do not grow the
+            gateway's memory (the client process is what is measured, but the host is shared).
+    """
+
+    credit: int = 10**9
+    duplicate_window: float | None = 1800.0
+    packages: int = 0
+    spread: float = 0.0
+    item_recipients: int | None = None
+    latency: dict[str, float] = field(default_factory=dict)
+    record: bool = False
+
+
+class GatewayProcess:
+    """A :class:`~nodesms.testing.FakeGateway` in a child process (a context manager)."""
+
+    def __init__(self, options: GatewayOptions | None = None, **kwargs: Any) -> None:
+        self.options = options or GatewayOptions(**kwargs)
+        self.info: dict[str, Any] = {}
+        self._process: subprocess.Popen[str] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        return str(self.info["base_url"])
+
+    @property
+    def username(self) -> str:
+        """The account's user name."""
+        return str(self.info["username"])
+
+    @property
+    def password(self) -> str:
+        """The account's password."""
+        return str(self.info["password"])
+
+    def start(self) -> None:
+        """Start the child and wait until it serves."""
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks._server", json.dumps(asdict(self.options))],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line:
+            self._process.wait(5)
+            raise RuntimeError(f"the gateway process exited ({self._process.returncode})")
+        self.info = json.loads(line)
+
+    def stop(self) -> None:
+        """Stop the child (stdin closed, then SIGTERM, then SIGKILL)."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        with contextlib.suppress(OSError):
+            assert process.stdin is not None
+            process.stdin.close()
+        try:
+            process.wait(2)
+        except subprocess.TimeoutExpired:
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+    def __enter__(self) -> GatewayProcess:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+# --- the child -------------------------------------------------------------------------------
+
+
+async def _serve(options: GatewayOptions) -> None:
+    from nodesms.testing import FakeGateway
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    gateway = FakeGateway(credit=options.credit, duplicate_window=options.duplicate_window)
+    async with gateway:
+        info: dict[str, Any] = {
+            "base_url": gateway.base_url,
+            "username": gateway.username,
+            "password": gateway.password,
+        }
+        if options.item_recipients:
+            (package,) = gateway.seed_packages(1, recipients=options.item_recipients)
+            info["item_pkg_id"] = package.id
+        if options.spread and options.packages:
+            for _ in range(options.packages):
+                gateway.seed_packages(1)
+                await gateway.advance(options.spread)
+        elif options.packages:
+            gateway.seed_packages(options.packages)
+        info["packages"] = len(gateway.packages)
+        for operation, seconds in options.latency.items():
+            gateway.set_latency(operation, seconds)
+        print(json.dumps(info), flush=True)
+
+        async def forget_requests() -> None:
+            while True:
+                await asyncio.sleep(0.5)
+                gateway.requests.clear()
+
+        def until_stdin_closes() -> None:
+            sys.stdin.read()
+            loop.call_soon_threadsafe(stop.set)
+
+        # The parent closes our stdin to stop us, and so does its death.
+        threading.Thread(target=until_stdin_closes, daemon=True).start()
+        forgetting = None if options.record else loop.create_task(forget_requests())
+        await stop.wait()
+        if forgetting is not None:
+            forgetting.cancel()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve a gateway with the options given as one JSON argument."""
+    args = sys.argv[1:] if argv is None else argv
+    options = GatewayOptions(**json.loads(args[0])) if args else GatewayOptions()
+    asyncio.run(_serve(options))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""Bulk sending: 100,000 personalised messages, in chunks vs one ``create`` per message.
+
+- **chunks of N**: ``await client.sms.create(messages=chunk)`` for each chunk of N
+  ``(number, text)`` pairs (one many-to-many package per chunk), one chunk after another;
+- **one per message**: ``await client.sms.create(number=..., content=...)`` per message, 50
+  concurrent tasks. Measured on 5,000 messages and extrapolated to 100,000 (it scales linearly:
+  same request, same cost, every time).
+
+Reported: HTTP requests made (counted with an aiohttp trace on the client's session), wall
+time, and the client process's CPU time; the gateway runs in another process, with its
+duplicate window off. Run ``python benchmarks/bench_bulk.py [--messages N] [--chunks 1000
+5000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+# Runnable as a script from a checkout: make ``benchmarks`` (and nodesms) importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import aiohttp
+
+import nodesms
+from benchmarks._common import (
+    add_common_args,
+    apply_common_args,
+    describe_machine,
+    median,
+    repeats,
+    scaled,
+    table,
+)
+from benchmarks._server import GatewayProcess
+
+MESSAGES = 100_000
+SINGLES = 5_000
+CHUNKS = (1000, 5000)
+TASKS = 50
+SENDER = "ACME"
+
+
+def messages(count: int) -> list[tuple[str, str]]:
+    """``count`` personalised ``(number, text)`` pairs, Turkish text, one SMS part each."""
+    return [
+        (f"90532{i:07d}", f"Sayın müşterimiz, {i} numaralı siparişiniz yola çıktı. İyi günler!")
+        for i in range(count)
+    ]
+
+
+class Counted:
+    """A client whose session counts the HTTP requests it starts."""
+
+    def __init__(self, gw: GatewayProcess) -> None:
+        self.requests = 0
+        trace = aiohttp.TraceConfig()
+
+        async def on_request_start(
+            session: aiohttp.ClientSession, context: SimpleNamespace, params: Any
+        ) -> None:
+            self.requests += 1
+
+        trace.on_request_start.append(on_request_start)
+        self.session = aiohttp.ClientSession(trace_configs=[trace])
+        self.client = nodesms.Client(gw.base_url, gw.username, gw.password, session=self.session)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        await self.session.close()
+
+
+async def send_chunks(client: nodesms.Client, pairs: list[tuple[str, str]], size: int) -> None:
+    for start in range(0, len(pairs), size):
+        await client.sms.create(
+            sender=SENDER,
+            title="Kargo",
+            content="Sipariş bildirimi",
+            messages=pairs[start : start + size],
+        )
+
+
+async def send_singles(client: nodesms.Client, pairs: list[tuple[str, str]], tasks: int) -> None:
+    queue = iter(pairs)
+
+    async def worker() -> None:
+        for number, text in queue:
+            await client.sms.create(sender=SENDER, title="Kargo", content=text, number=number)
+
+    await asyncio.gather(*(worker() for _ in range(tasks)))
+
+
+async def _measure(
+    gw: GatewayProcess, total: int, singles: int, chunks: Sequence[int], runs: int
+) -> dict[str, dict[str, list[float]]]:
+    pairs = messages(total)
+    counted = Counted(gw)
+    client = counted.client
+    results: dict[str, dict[str, list[float]]] = {}
+    variants: list[tuple[str, Any]] = [
+        (f"chunks of {size:,}", lambda size=size: send_chunks(client, pairs, size))
+        for size in chunks
+    ]
+    variants.append(
+        (f"one per message ({TASKS} tasks)", lambda: send_singles(client, pairs[:singles], TASKS))
+    )
+    try:
+        await send_chunks(client, pairs[:2000], 1000)  # warm up: connections, caches
+        await send_singles(client, pairs[:200], TASKS)
+        for _ in range(runs):
+            for name, run in variants:
+                counted.requests = 0
+                cpu, wall = time.process_time(), time.perf_counter()
+                await run()
+                cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+                figures = results.setdefault(name, {"requests": [], "wall": [], "cpu": []})
+                figures["requests"].append(counted.requests)
+                figures["wall"].append(wall)
+                figures["cpu"].append(cpu)
+    finally:
+        await counted.close()
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
+    """Run the benchmark, print its table; return medians per variant (for ``total``)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=None, help=f"total ({MESSAGES:,})")
+    parser.add_argument(
+        "--singles", type=int, default=None, help=f"sent one per request ({SINGLES:,})"
+    )
+    parser.add_argument("--chunks", type=int, nargs="+", default=list(CHUNKS), help="sizes")
+    add_common_args(parser)
+    args = parser.parse_args(argv)
+    apply_common_args(args)
+    total = args.messages or scaled(MESSAGES, minimum=1000)
+    singles = min(total, args.singles or scaled(SINGLES, minimum=500))
+    runs = repeats(3)
+    print("## Bulk sending\n")
+    print(f"{describe_machine()}\n")
+    print(
+        f"{total:,} personalised messages; client process CPU time (the gateway runs in "
+        f"another process, duplicate window off); median of {runs} runs.\n"
+    )
+    with GatewayProcess(credit=10**12, duplicate_window=None) as gw:
+        results = asyncio.run(_measure(gw, total, singles, args.chunks, runs))
+    rows = []
+    summary: dict[str, dict[str, float]] = {}
+    for name, figures in results.items():
+        factor = total / singles if name.startswith("one per") else 1.0
+        requests = median(figures["requests"]) * factor
+        wall = median(figures["wall"]) * factor
+        cpu = median(figures["cpu"]) * factor
+        summary[name] = {"requests": requests, "wall": wall, "cpu": cpu}
+        note = f" ‡ from {singles:,}" if factor != 1.0 else ""
+        rows.append(
+            [
+                name + note,
+                f"{requests:,.0f}",
+                f"{wall:.2f}",
+                f"{cpu:.2f}",
+                f"{cpu / total * 1e6:.0f}",
+                f"{total / wall:,.0f}",
+            ]
+        )
+    print(
+        table(
+            [
+                f"{total:,} messages",
+                "HTTP requests",
+                "wall s",
+                "client CPU s",
+                "client CPU µs/message",
+                "messages/s",
+            ],
+            rows,
+        )
+    )
+    if singles != total:
+        print(
+            f"\n‡ measured on {singles:,} messages and scaled by {total / singles:g} "
+            "(each message is one identical request)."
+        )
+    return summary
+
+
+if __name__ == "__main__":
+    main()
