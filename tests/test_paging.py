@@ -138,3 +138,13 @@ async def test_the_bound_is_pinned_when_the_walk_begins(
         sender="NODESMS", title="T", content="made before the walk", number="05550000001"
     )
     assert [p.id async for p in paginator] == [sent.pkg_id]
+
+
+async def test_limit_with_page_index_counts_in_the_callers_pages(
+    nodesms_client: nodesms.Client, nodesms_gateway: FakeGateway
+) -> None:
+    newest_first = sorted((p.id for p in nodesms_gateway.seed_packages(300)), reverse=True)
+    taken = [p.id async for p in nodesms_client.sms.list(page_size=100, page_index=1, limit=20)]
+    assert taken == newest_first[100:120]
+    first = await nodesms_client.sms.list(page_size=100, limit=20)
+    assert [p.id for p in first.items] == newest_first[:20]

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import nodesms
-from nodesms.testing import FakeGateway
+from nodesms.testing import FakeGateway, Fault
 
 pytestmark = pytest.mark.anyio
 
@@ -232,3 +232,29 @@ async def test_insufficient_credit(
     assert info.value.name == "ERR_USER_CREDIT_REQUIRED"
     assert info.value.code == "SMS18"
     assert nodesms_gateway.packages == []
+
+
+async def test_status_zero_without_an_error_is_not_success(
+    nodesms_client: nodesms.Client, nodesms_gateway: FakeGateway
+) -> None:
+    nodesms_gateway.faults.push("/sms/cancel", Fault.raw(b'{"err": null, "data": {"status": 0}}'))
+    with pytest.raises(nodesms.APIError, match="status 0"):
+        await nodesms_client.sms.cancel(pkg_id=1)
+
+
+async def test_odd_but_valid_answers_decode(
+    nodesms_client: nodesms.Client, nodesms_gateway: FakeGateway
+) -> None:
+    odd = (
+        b'{"data": {"list": [{"id": "7", "state": "9", "statistics": {"rCount": "2"},'
+        b' "isScheduled": true, "sendingDate": "2021-05-04 01:38:22.25607", "new": [1]}],'
+        b' "stats": {"totalRecord": "1"}}, "err": null}'
+    )
+    nodesms_gateway.faults.push("/sms/list", Fault.raw(odd))
+    page = await nodesms_client.sms.list()
+    (pkg,) = page.items
+    assert (pkg.id, pkg.state, pkg.statistics.r_count, pkg.is_scheduled) == (7, 9, 2, True)
+    assert pkg.state.name == "UNKNOWN_9"
+    assert pkg.sending_date is not None
+    assert pkg.sending_date.microsecond == 256070
+    assert pkg.sending_date.tzinfo is not None

@@ -11,7 +11,8 @@ import msgspec
 from .._dates import wire_minute
 from .._operation import Operation
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator
-from ..models import ListData, Page
+from ..errors import APIError
+from ..models import ListData, Page, _StatusData
 
 if TYPE_CHECKING:
     from .._client import Client
@@ -42,7 +43,14 @@ class Resource:
         self._client = client
 
     async def _call(self, op: Operation[T], body: msgspec.Struct | None = None) -> T:
-        return await self._client._call(op, body)
+        data = await self._client._call(op, body)
+        if isinstance(data, _StatusData) and not data.status:
+            # Status endpoints answer {"status": 1}; 0 without an error is still a refusal.
+            raise APIError(
+                f"{op.path}: the gateway answered status {data.status!r} without saying why",
+                status=int(data.status),
+            )
+        return data
 
     def _date(self, value: datetime | None, field: str) -> str | None:
         if value is None:

@@ -33,6 +33,8 @@ class FaultKind(enum.Enum):
     """Close the connection without answering; the request does not take effect."""
     DROP_AFTER = "drop_after"
     """Handle the request (it takes effect), then close the connection without answering."""
+    RAW = "raw"
+    """Answer with the given bytes instead; the request does not take effect."""
 
 
 @dataclass(frozen=True)
@@ -42,9 +44,10 @@ class Fault:
     Attributes:
         kind: what happens.
         code: for errors, the symbolic name sent (``"ERR_SYSTEM_MAINTENANCE"``).
-        http_status: for errors, the HTTP status (``None``: the gateway's configured one).
+        http_status: for errors and raw answers, the HTTP status (``None``: the configured one).
         retry_after: for errors, a ``Retry-After`` header value in seconds.
         seconds: for latency, the delay.
+        body: for raw answers, the bytes sent.
     """
 
     kind: FaultKind
@@ -52,6 +55,7 @@ class Fault:
     http_status: int | None = None
     retry_after: float | None = None
     seconds: float = 0.0
+    body: bytes = b""
 
     @classmethod
     def error(
@@ -81,6 +85,11 @@ class Fault:
     def drop_before(cls) -> Fault:
         """Close the connection before acting: the request never takes effect."""
         return cls(FaultKind.DROP_BEFORE)
+
+    @classmethod
+    def raw(cls, body: bytes, *, http_status: int = 200) -> Fault:
+        """Answer with ``body`` as it is (odd answers: unknown values, ``{"status": 0}``)."""
+        return cls(FaultKind.RAW, http_status=http_status, body=body)
 
     @classmethod
     def drop_after(cls) -> Fault:

@@ -234,6 +234,10 @@ class GatewayServer:
                 return self._drop(request)
             if fault.kind is FaultKind.ERROR:
                 return self._fault_response(fault, codec)
+            if fault.kind is FaultKind.RAW:
+                return web.Response(
+                    body=fault.body, status=fault.http_status or 200, headers=_ct(codec)
+                )
             if fault.kind is FaultKind.BAD_GATEWAY:
                 return web.Response(
                     body=BAD_GATEWAY_HTML,
