@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
 
-from .._dates import wire_minute
+from .._dates import add_months, to_gateway, wire_minute
 from .._operation import Operation
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator
-from ..errors import APIError
+from ..errors import APIError, ValidationError
 from ..models import ListData, Page, _StatusData
 
 if TYPE_CHECKING:
@@ -56,6 +56,27 @@ class Resource:
         if value is None:
             return None
         return wire_minute(value, self._client.gateway_tz, field)
+
+    def _date_range(
+        self, start: datetime | None, finish: datetime | None, *, max_months: int | None = None
+    ) -> tuple[str | None, str | None]:
+        """``start_date`` and ``finish_date`` for the wire, checked: in order, and at most
+        ``max_months`` apart (an open end counts as now)."""
+        tz = self._client.gateway_tz
+        first = None if start is None else to_gateway(start, tz, "start_date")
+        last = None if finish is None else to_gateway(finish, tz, "finish_date")
+        if first is not None and last is not None and first > last:
+            raise ValidationError("start_date is after finish_date", field="start_date")
+        too_long = (
+            max_months is not None
+            and first is not None
+            and (last or self._server_now()) > add_months(first, max_months)
+        )
+        if too_long:
+            raise ValidationError(
+                f"the period may not exceed {max_months} months", field="finish_date"
+            )
+        return self._date(start, "start_date"), self._date(finish, "finish_date")
 
     def _server_now(self) -> datetime:
         """The gateway's current time, as its latest answer told it."""

@@ -6,11 +6,9 @@ from datetime import datetime
 
 from msgspec import field
 
-from .._dates import to_gateway
 from .._operation import Operation
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator
 from .._validate import non_empty_str
-from ..errors import ValidationError
 from ..models import ListData, MoRequest
 from ._base import PagedBody, Resource
 
@@ -55,19 +53,12 @@ class MoResource(Resource):
             page_index: the first page to fetch (0-based).
             limit: stop after this many requests.
         """
-        tz = self._client.gateway_tz
-        if (
-            start_date is not None
-            and finish_date is not None
-            and to_gateway(start_date, tz, "start_date")
-            > to_gateway(finish_date, tz, "finish_date")
-        ):
-            raise ValidationError("start_date is after finish_date", field="start_date")
+        start, finish = self._date_range(start_date, finish_date)
         body = _ListRequestBody(
             keyword=None if keyword is None else non_empty_str(keyword, "keyword"),
             user_uuid=None if user_uuid is None else non_empty_str(user_uuid, "user_uuid"),
-            start_date=self._date(start_date, "start_date"),
-            finish_date=self._date(finish_date, "finish_date"),
+            start_date=start,
+            finish_date=finish,
         )
         return self._paginate(
             LIST_REQUEST, body, page_size=page_size, page_index=page_index, limit=limit, key=_key

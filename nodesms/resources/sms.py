@@ -11,7 +11,7 @@ from typing import Literal, TypeAlias, TypeVar
 import msgspec
 from msgspec import field
 
-from .._dates import add_months, gateway_now, next_minute, to_gateway, wire_minute, wire_second
+from .._dates import gateway_now, next_minute, to_gateway, wire_minute, wire_second
 from .._numbers import normalize_number
 from .._operation import Effect, Operation
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator
@@ -418,15 +418,7 @@ class SmsResource(Resource):
             limit: stop after this many packages.
         """
         tz = self._client.gateway_tz
-        start = self._date(start_date, "start_date")
-        finish = self._date(finish_date, "finish_date")
-        if (
-            start_date is not None
-            and finish_date is not None
-            and to_gateway(start_date, tz, "start_date")
-            > to_gateway(finish_date, tz, "finish_date")
-        ):
-            raise ValidationError("start_date is after finish_date", field="start_date")
+        start, finish = self._date_range(start_date, finish_date)
         body = _ListBody(
             ids=_int_list(pkg_ids, "pkg_ids"),
             custom_ids=str_list(custom_ids, "custom_ids"),
@@ -544,13 +536,8 @@ class SmsResource(Resource):
 
         Give ``start_date``: without it the gateway scans the whole history.
         """
-        return await self._call(
-            SUMMARY,
-            _DateRangeBody(
-                start_date=self._date(start_date, "start_date"),
-                finish_date=self._date(finish_date, "finish_date"),
-            ),
-        )
+        start, finish = self._date_range(start_date, finish_date)
+        return await self._call(SUMMARY, _DateRangeBody(start_date=start, finish_date=finish))
 
     async def inquiry_number(
         self,
@@ -564,21 +551,11 @@ class SmsResource(Resource):
 
         The period may not exceed 3 months; without dates the gateway looks at the last month.
         """
-        tz = self._client.gateway_tz
-        if start_date is not None:
-            start = to_gateway(start_date, tz, "start_date")
-            finish = to_gateway(finish_date, tz, "finish_date") if finish_date else gateway_now(tz)
-            if start > finish:
-                raise ValidationError("start_date is after finish_date", field="start_date")
-            if finish > add_months(start, 3):
-                raise ValidationError("the period may not exceed 3 months", field="finish_date")
+        start, finish = self._date_range(start_date, finish_date, max_months=3)
         data = await self._call(
             INQUIRY_NUMBER,
             _InquiryBody(
-                gsm=normalize_number(gsm),
-                sender=sender,
-                start_date=self._date(start_date, "start_date"),
-                finish_date=self._date(finish_date, "finish_date"),
+                gsm=normalize_number(gsm), sender=sender, start_date=start, finish_date=finish
             ),
         )
         return data.items or []
