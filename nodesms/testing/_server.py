@@ -47,6 +47,7 @@ class RecordedRequest:
         method: the HTTP method.
         path: the URL path.
         params: the parsed body (or query parameters for GET); ``{}`` when unparseable.
+        body: the raw request body, as it arrived.
         headers: the request headers, ``Authorization`` left out.
         username: the user name the request presented (Basic header or SOAP body).
         authenticated: whether the credentials were right.
@@ -58,6 +59,7 @@ class RecordedRequest:
     path: str
     params: Mapping[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
     username: str | None = None
     authenticated: bool = False
 
@@ -218,6 +220,7 @@ class GatewayServer:
                 path=request.path,
                 params=params,
                 headers={k: v for k, v in request.headers.items() if k.lower() != "authorization"},
+                body=await request.read(),  # already read by the endpoint: aiohttp cached it
                 username=presented[0] if presented else None,
                 authenticated=authenticated,
             )
