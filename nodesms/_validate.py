@@ -7,15 +7,22 @@ import uuid
 from collections.abc import Iterable
 from typing import TypeVar
 
+from ._numbers import normalize_number
 from .errors import ValidationError
 
 __all__ = [
+    "check_bool",
     "check_custom_id",
     "check_enum",
     "check_range",
     "exactly_one",
     "new_custom_id",
     "non_empty_str",
+    "number",
+    "number_list",
+    "opt_bool",
+    "opt_str",
+    "str_list",
 ]
 
 E = TypeVar("E")
@@ -90,4 +97,43 @@ def str_list(values: Iterable[str] | None, field: str) -> list[str] | None:
     out = list(values)
     for index, value in enumerate(out):
         non_empty_str(value, f"{field}[{index}]")
+    return out
+
+
+def opt_str(value: object, field: str) -> str | None:
+    """``None``, or a non-blank string."""
+    return None if value is None else non_empty_str(value, field)
+
+
+def check_bool(value: object, field: str) -> bool:
+    """``value`` if it is ``True`` or ``False`` (not a truthy stand-in)."""
+    if not isinstance(value, bool):
+        raise ValidationError("must be True or False", field=field)
+    return value
+
+
+def opt_bool(value: object, field: str) -> bool | None:
+    """``None``, or ``True`` / ``False``."""
+    return None if value is None else check_bool(value, field)
+
+
+def number(value: str | int, field: str) -> str:
+    """:func:`~nodesms.normalize_number`, with errors naming the parameter at fault."""
+    try:
+        return normalize_number(value)
+    except ValidationError as exc:
+        raise ValidationError(exc.reason, field=field) from None
+
+
+def number_list(
+    values: Iterable[str | int] | None, field: str, *, allow_empty: bool = True
+) -> list[str] | None:
+    """Normalised numbers (a lone number is refused: ``"0555..."`` is iterable too)."""
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes, int)):
+        raise ValidationError("expected a list of numbers, not a single value", field=field)
+    out = [number(value, f"{field}[{index}]") for index, value in enumerate(values)]
+    if not out and not allow_empty:
+        raise ValidationError("must not be empty", field=field)
     return out

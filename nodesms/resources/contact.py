@@ -9,10 +9,19 @@ from typing import Literal, TypeAlias, overload
 
 from msgspec import field
 
-from .._numbers import normalize_number
 from .._operation import Effect, Operation
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator
-from .._validate import check_enum, exactly_one, non_empty_str, str_list
+from .._validate import (
+    check_bool,
+    check_enum,
+    exactly_one,
+    non_empty_str,
+    number,
+    number_list,
+    opt_bool,
+    opt_str,
+    str_list,
+)
 from ..enums import ContactFilter, IysRecipientType, IysSource, IysState
 from ..errors import NodeSMSError, ValidationError
 from ..models import Contact, Group, Iys, ListData, _InvalidsData, _StatusData
@@ -158,11 +167,11 @@ class ContactResource(Resource):
             ConflictError: a contact with this number exists (SMS12).
         """
         body = _ContactBody(
-            gsm=_number(gsm, "gsm"),
-            first_name=_opt_str(first_name, "first_name"),
-            last_name=_opt_str(last_name, "last_name"),
+            gsm=number(gsm, "gsm"),
+            first_name=opt_str(first_name, "first_name"),
+            last_name=opt_str(last_name, "last_name"),
             group_uuids=str_list(group_uuids, "group_uuids"),
-            is_in_blacklist=_opt_bool(is_in_blacklist, "is_in_blacklist"),
+            is_in_blacklist=opt_bool(is_in_blacklist, "is_in_blacklist"),
             details=_details(details),
             iys=_iys(iys, first_add=True),
         )
@@ -193,11 +202,11 @@ class ContactResource(Resource):
         """
         body = _ContactBody(
             uuid=non_empty_str(uuid, "uuid"),
-            gsm=None if gsm is None else _number(gsm, "gsm"),
-            first_name=_opt_str(first_name, "first_name"),
-            last_name=_opt_str(last_name, "last_name"),
+            gsm=None if gsm is None else number(gsm, "gsm"),
+            first_name=opt_str(first_name, "first_name"),
+            last_name=opt_str(last_name, "last_name"),
             group_uuids=str_list(group_uuids, "group_uuids"),
-            is_in_blacklist=_opt_bool(is_in_blacklist, "is_in_blacklist"),
+            is_in_blacklist=opt_bool(is_in_blacklist, "is_in_blacklist"),
             details=_details(details),
             iys=_iys(iys, first_add=False),
         )
@@ -219,8 +228,8 @@ class ContactResource(Resource):
         """
         body = _DeleteBody(
             uuids=_required_list(uuids, "uuids"),
-            permanent=1 if _bool(permanent, "permanent") else 0,
-            group_uuid=_opt_str(group_uuid, "group_uuid"),
+            permanent=1 if check_bool(permanent, "permanent") else 0,
+            group_uuid=opt_str(group_uuid, "group_uuid"),
         )
         await self._call(DELETE, body)
 
@@ -268,8 +277,8 @@ class ContactResource(Resource):
         body = _ImportBody(
             csv_data=_csv(rows, names),
             columns=names,
-            overwrite=_bool(overwrite, "overwrite"),
-            is_in_blacklist=_bool(is_in_blacklist, "is_in_blacklist"),
+            overwrite=check_bool(overwrite, "overwrite"),
+            is_in_blacklist=check_bool(is_in_blacklist, "is_in_blacklist"),
             group_uuids=str_list(group_uuids, "group_uuids") or None,
         )
         await self._call(IMPORT, body)
@@ -307,7 +316,7 @@ class ContactResource(Resource):
             status=check_enum(status, ContactFilter, "status"),
             iys_state=check_enum(iys_state, IysState, "iys_state"),
             exit_type=exit_type,
-            group_uuid=_opt_str(group_uuid, "group_uuid"),
+            group_uuid=opt_str(group_uuid, "group_uuid"),
         )
         return self._paginate(
             LIST, body, page_size=page_size, page_index=page_index, limit=limit, key=_uuid_key
@@ -333,8 +342,8 @@ class ContactResource(Resource):
         """
         body = _GroupBody(
             title=non_empty_str(title, "title"),
-            parent_uuid=_opt_str(parent_uuid, "parent_uuid"),
-            gsms=_number_list(gsms, "gsms"),
+            parent_uuid=opt_str(parent_uuid, "parent_uuid"),
+            gsms=number_list(gsms, "gsms"),
         )
         return await self._call(CREATE_GROUP, body)
 
@@ -351,8 +360,8 @@ class ContactResource(Resource):
         body = _GroupBody(
             uuid=non_empty_str(uuid, "uuid"),
             title=non_empty_str(title, "title"),
-            parent_uuid=_opt_str(parent_uuid, "parent_uuid"),
-            gsms=_number_list(gsms, "gsms"),
+            parent_uuid=opt_str(parent_uuid, "parent_uuid"),
+            gsms=number_list(gsms, "gsms"),
         )
         await self._call(UPDATE_GROUP, body)
 
@@ -378,9 +387,9 @@ class ContactResource(Resource):
         """
         exactly_one(uuid=uuid, uuids=uuids)
         body = _DeleteGroupBody(
-            uuid=_opt_str(uuid, "uuid"),
+            uuid=opt_str(uuid, "uuid"),
             uuids=None if uuids is None else _required_list(uuids, "uuids"),
-            include_contacts=_bool(include_contacts, "include_contacts") or None,
+            include_contacts=check_bool(include_contacts, "include_contacts") or None,
         )
         await self._call(DELETE_GROUP, body)
 
@@ -396,8 +405,8 @@ class ContactResource(Resource):
         """The contact groups (``/contact/list-group``), filtered by ``keyword`` (title) or
         ``parent_uuid`` (sub-groups of that group)."""
         body = _ListGroupBody(
-            keyword=_opt_str(keyword, "keyword"),
-            parent_uuid=_opt_str(parent_uuid, "parent_uuid"),
+            keyword=opt_str(keyword, "keyword"),
+            parent_uuid=opt_str(parent_uuid, "parent_uuid"),
         )
         return self._paginate(
             LIST_GROUP, body, page_size=page_size, page_index=page_index, limit=limit, key=_uuid_key
@@ -467,8 +476,8 @@ class ContactResource(Resource):
                 before it, which succeeded (they stay applied), and ``chunk`` is the failed
                 request's 0-based index. Nothing after it was sent.
         """
-        wanted = _bool(status, "status")
-        lenient = _bool(return_invalids, "return_invalids")
+        wanted = check_bool(status, "status")
+        lenient = check_bool(return_invalids, "return_invalids")
         uuid_list = str_list(uuids, "uuids") or []
         if isinstance(gsms, (str, bytes, int)):
             raise ValidationError("expected a list of numbers, not a single value", field="gsms")
@@ -479,14 +488,14 @@ class ContactResource(Resource):
         for index, value in enumerate(gsms):
             originals.append(str(value))
             try:
-                number = normalize_number(value)
-            except ValidationError as exc:
+                wire = number(value, f"gsms[{index}]")
+            except ValidationError:
                 if not lenient:
-                    raise ValidationError(exc.reason, field=f"gsms[{index}]") from None
+                    raise
                 invalid_at.append(index)
                 continue
-            numbers.append(number)
-            sent_at.setdefault(number, []).append(index)
+            numbers.append(wire)
+            sent_at.setdefault(wire, []).append(index)
         if not uuid_list and not numbers and not invalid_at:
             raise ValidationError("give at least one entry in gsms or uuids", field="gsms / uuids")
 
@@ -542,40 +551,11 @@ def _annotate(exc: NodeSMSError, chunk: int, chunks: int, applied: int, total: i
         )
 
 
-def _bool(value: object, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise ValidationError("must be True or False", field=field)
-    return value
-
-
-def _opt_bool(value: object, field: str) -> bool | None:
-    return None if value is None else _bool(value, field)
-
-
-def _opt_str(value: object, field: str) -> str | None:
-    return None if value is None else non_empty_str(value, field)
-
-
-def _number(value: str | int, field: str) -> str:
-    try:
-        return normalize_number(value)
-    except ValidationError as exc:
-        raise ValidationError(exc.reason, field=field) from None
-
-
 def _required_list(values: Iterable[str], field: str) -> builtins.list[str]:
     out = str_list(values, field)
     if not out:
         raise ValidationError("must not be empty", field=field)
     return out
-
-
-def _number_list(values: Iterable[str | int] | None, field: str) -> builtins.list[str] | None:
-    if values is None:
-        return None
-    if isinstance(values, (str, bytes, int)):
-        raise ValidationError("expected a list of numbers, not a single value", field=field)
-    return [_number(value, f"{field}[{index}]") for index, value in enumerate(values)]
 
 
 def _check_field_name(name: object, field: str) -> str:
@@ -603,7 +583,7 @@ def _details(
             raise ValidationError("must be a string or a number", field=where)
         if name.upper() in _NUMBER_DETAILS and value not in (None, ""):
             assert isinstance(value, (str, int))  # a float is no phone number
-            value = _number(value, where)
+            value = number(value, where)
         out[name] = value
     return out
 
@@ -625,9 +605,9 @@ def _iys(value: Iys | None, *, first_add: bool) -> _IysBody | None:
     return _IysBody(
         c=c,
         src=src,
-        send=_bool(value.send, "iys.send"),
-        query_call=_opt_bool(value.query_call, "iys.query_call"),
-        query_email=_opt_bool(value.query_email, "iys.query_email"),
+        send=check_bool(value.send, "iys.send"),
+        query_call=opt_bool(value.query_call, "iys.query_call"),
+        query_email=opt_bool(value.query_email, "iys.query_email"),
     )
 
 
@@ -660,10 +640,7 @@ def _cell(value: object, column: str, where: str) -> str:
             f"expected a string or a number, got {type(value).__name__}", field=where
         )
     if column in _NUMBER_COLUMNS and (text.strip() or column == "gsm"):
-        try:
-            return normalize_number(text)
-        except ValidationError as exc:
-            raise ValidationError(exc.reason, field=where) from None
+        return number(text, where)
     bad = _UNSAFE.search(text)
     if bad is not None:
         what = "a single quote" if bad.group() == "'" else "a line break"

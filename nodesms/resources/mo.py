@@ -8,7 +8,7 @@ from msgspec import field
 
 from .._operation import Operation
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator
-from .._validate import non_empty_str
+from .._validate import opt_str
 from ..models import ListData, MoRequest
 from ._base import PagedBody, Resource
 
@@ -55,8 +55,8 @@ class MoResource(Resource):
         """
         start, finish = self._date_range(start_date, finish_date)
         body = _ListRequestBody(
-            keyword=None if keyword is None else non_empty_str(keyword, "keyword"),
-            user_uuid=None if user_uuid is None else non_empty_str(user_uuid, "user_uuid"),
+            keyword=opt_str(keyword, "keyword"),
+            user_uuid=opt_str(user_uuid, "user_uuid"),
             start_date=start,
             finish_date=finish,
         )

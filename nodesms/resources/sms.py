@@ -21,6 +21,8 @@ from .._validate import (
     check_range,
     exactly_one,
     non_empty_str,
+    number,
+    number_list,
     str_list,
 )
 from ..enums import (
@@ -311,7 +313,7 @@ class SmsResource(Resource):
         if number is not None:
             wire_number = normalize_number(number)
         elif numbers is not None:
-            wire_numbers = _numbers(numbers)
+            wire_numbers = number_list(numbers, "numbers", allow_empty=False)
         else:
             assert messages is not None
             wire_numbers = _personal(messages)
@@ -467,7 +469,7 @@ class SmsResource(Resource):
             pkg_id=_int(pkg_id, "pkg_id"),
             uuid=uuid,
             custom_id=custom_id,
-            target=None if target is None else normalize_number(target),
+            target=None if target is None else number(target, "target"),
             operator=check_enum(operator, Operator, "operator"),
             state=check_enum(state, ItemState, "state"),
         )
@@ -555,7 +557,7 @@ class SmsResource(Resource):
         data = await self._call(
             INQUIRY_NUMBER,
             _InquiryBody(
-                gsm=normalize_number(gsm), sender=sender, start_date=start, finish_date=finish
+                gsm=number(gsm, "gsm"), sender=sender, start_date=start, finish_date=finish
             ),
         )
         return data.items or []
@@ -663,20 +665,6 @@ def _periodic(value: Periodic | None) -> _PeriodicSettings | None:
     return _PeriodicSettings(period_type=period, interval=interval, amount=amount)
 
 
-def _numbers(values: Iterable[str | int]) -> list[str]:
-    if isinstance(values, (str, bytes, int)):
-        raise ValidationError("expected a list of numbers; use number= for one", field="numbers")
-    out: list[str] = []
-    for index, value in enumerate(values):
-        try:
-            out.append(normalize_number(value))
-        except ValidationError as exc:
-            raise ValidationError(exc.reason, field=f"numbers[{index}]") from None
-    if not out:
-        raise ValidationError("must not be empty", field="numbers")
-    return out
-
-
 def _personal(messages: Messages) -> list[_PersonalNumber]:
     if isinstance(messages, (str, bytes)):  # type: ignore[unreachable]
         raise ValidationError("expected number → text pairs", field="messages")
@@ -685,9 +673,9 @@ def _personal(messages: Messages) -> list[_PersonalNumber]:
     for index, entry in enumerate(pairs):
         xid: str | None = None
         if isinstance(entry, Message):
-            number, text, xid = entry.number, entry.text, entry.xid
+            recipient, text, xid = entry.number, entry.text, entry.xid
         elif isinstance(entry, tuple) and len(entry) == 2:
-            number, text = entry
+            recipient, text = entry
         else:
             raise ValidationError(
                 "expected a nodesms.Message or a (number, text) pair", field=f"messages[{index}]"
@@ -698,11 +686,7 @@ def _personal(messages: Messages) -> list[_PersonalNumber]:
             raise ValidationError(
                 f"xid must be 1-{_MAX_XID} characters", field=f"messages[{index}]"
             )
-        try:
-            nr = normalize_number(number)
-        except ValidationError as exc:
-            raise ValidationError(exc.reason, field=f"messages[{index}]") from None
-        out.append(_PersonalNumber(nr=nr, msg=text, xid=xid))
+        out.append(_PersonalNumber(nr=number(recipient, f"messages[{index}]"), msg=text, xid=xid))
     if not out:
         raise ValidationError("must not be empty", field="messages")
     return out
