@@ -11,7 +11,7 @@ import sysconfig
 
 import pytest
 
-from nodesms.cli import run_demo
+from nodesms._demo import run_demo
 
 pytestmark = pytest.mark.anyio
 
