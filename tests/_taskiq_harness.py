@@ -186,8 +186,9 @@ class GatewayProcess:
         self.info = json.loads(ready)
 
     def meter(self) -> dict[str, Any]:
-        """The gateway's counters: ``max_in_flight``, ``creates``, ``refused``, ``packages``,
-        ``items`` and ``custom_ids`` (every package's customID, in creation order)."""
+        """The gateway's counters: ``max_in_flight`` (``/sms/create`` requests at once, at
+        most), ``max_in_flight_all`` (any API request), ``creates``, ``refused`` (over the
+        limit), ``packages``, ``items`` and ``custom_ids`` (every package's, oldest first)."""
         import urllib.request
 
         with urllib.request.urlopen(self.base_url + "/_meter", timeout=30) as response:
@@ -246,15 +247,18 @@ def start_worker(
             **(extra_env or {}),
         }
     )
-    return subprocess.Popen(
-        [sys.executable, "-m", "taskiq", "worker", "_taskiq_app:broker", "--workers", "1",
-         "--no-configure-logging", "--max-async-tasks", str(2 * max_concurrency), *args],
-        cwd=HERE,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
+    # NODESMS_TEST_WORKER_LOG=path keeps the workers' output, for a failure to be read.
+    log_path = os.environ.get("NODESMS_TEST_WORKER_LOG")
+    with open(log_path or os.devnull, "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "taskiq", "worker", "_taskiq_app:broker", "--workers", "1",
+             "--max-async-tasks", str(2 * max_concurrency), *args],
+            cwd=HERE,
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )  # fmt: skip
 
 
 def kill_worker(process: subprocess.Popen[bytes]) -> None:
@@ -288,8 +292,9 @@ async def _serve(options: GatewayOptions) -> None:
 
     from nodesms.testing import FakeGateway
 
-    in_flight = 0
-    meter: dict[str, Any] = {"max_in_flight": 0, "creates": 0, "refused": 0}
+    in_flight = {"create": 0, "all": 0}
+    meter: dict[str, Any] = {"max_in_flight": 0, "max_in_flight_all": 0, "creates": 0,
+                             "refused": 0}  # fmt: skip
     refusal = json.dumps(
         {
             "err": {
@@ -303,7 +308,6 @@ async def _serve(options: GatewayOptions) -> None:
 
     @web.middleware
     async def metered(request: web.Request, handler: Any) -> web.StreamResponse:
-        nonlocal in_flight
         if request.path == "/_meter":
             packages = list(gateway.packages)
             return web.json_response(
@@ -314,21 +318,26 @@ async def _serve(options: GatewayOptions) -> None:
                     "custom_ids": [p.custom_id for p in packages],
                 }
             )
-        if request.path != "/sms/create":
-            return await handler(request)
-        in_flight += 1
+        in_flight["all"] += 1
+        meter["max_in_flight_all"] = max(meter["max_in_flight_all"], in_flight["all"])
         try:
-            meter["creates"] += 1
-            meter["max_in_flight"] = max(meter["max_in_flight"], in_flight)
-            if options.latency:
-                await asyncio.sleep(options.latency)
-            if options.limit is not None and in_flight > options.limit:
-                meter["refused"] += 1
-                await request.read()
-                return web.Response(body=refusal, status=429, content_type="application/json")
-            return await handler(request)
+            if request.path != "/sms/create":
+                return await handler(request)
+            in_flight["create"] += 1
+            try:
+                meter["creates"] += 1
+                meter["max_in_flight"] = max(meter["max_in_flight"], in_flight["create"])
+                await request.read()  # before waiting: a client killed meanwhile is no error
+                if options.latency:
+                    await asyncio.sleep(options.latency)
+                if options.limit is not None and in_flight["create"] > options.limit:
+                    meter["refused"] += 1
+                    return web.Response(body=refusal, status=429, content_type="application/json")
+                return await handler(request)
+            finally:
+                in_flight["create"] -= 1
         finally:
-            in_flight -= 1
+            in_flight["all"] -= 1
 
     class MeteredGateway(FakeGateway):
         def _make_app(self) -> web.Application:

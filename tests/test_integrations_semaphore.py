@@ -107,10 +107,9 @@ from nodesms.integrations._semaphore import RedisSemaphore
 
 async def main():
     sem = RedisSemaphore(Redis.from_url(sys.argv[1]), "t:killed", 2, ttl=1.5)
-    leases = [await sem.acquire(), await sem.acquire()]
-    renewing = [asyncio.create_task(sem._keep(lease)) for lease in leases]
-    print("held", flush=True)
-    await asyncio.sleep(3600)
+    async with sem.hold(), sem.hold():
+        print("held", flush=True)
+        await asyncio.sleep(3600)
 
 asyncio.run(main())
 """

@@ -19,13 +19,13 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from redis.asyncio import Redis
 
 from ..errors import ValidationError
 
-__all__ = ["Lease", "RedisSemaphore"]
+__all__ = ["Lease", "RedisSemaphore", "renewing"]
 
 logger = logging.getLogger("nodesms")
 
@@ -159,22 +159,43 @@ class RedisSemaphore:
     async def hold(self) -> AsyncIterator[Lease]:
         """``async with sem.hold():`` a slot, renewed in the background until the block ends."""
         lease = await self.acquire()
-        renewing = asyncio.get_running_loop().create_task(self._keep(lease))
         try:
-            yield lease
+            async with renewing(self.ttl / 3, lambda: self.renew(lease), self.name):
+                yield lease
         finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
             # If even this fails (Redis gone), the lease simply expires after ttl.
             await asyncio.shield(self.release(lease))
 
-    async def _keep(self, lease: Lease) -> None:
+
+@contextlib.asynccontextmanager
+async def renewing(
+    interval: float, renew: Callable[[], Awaitable[bool]], what: str
+) -> AsyncIterator[None]:
+    """Call ``renew()`` every ``interval`` seconds while the block runs, until it says ``False``.
+
+    The renewals are stopped by an event, never by cancelling them: redis-py may swallow a
+    cancellation that lands in the middle of a command, and the renewals would then go on for
+    ever, keeping a dead piece of work alive.
+    """
+    stop = asyncio.Event()
+
+    async def keep() -> None:
         while True:
-            await asyncio.sleep(self.ttl / 3)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+            if stop.is_set():
+                return
             try:
-                if not await self.renew(lease):
-                    logger.warning("semaphore %s: a lease expired while held", self.name)
+                if not await renew():
+                    logger.warning("%s: a lease expired while held", what)
                     return
-            except Exception as exc:  # Redis unreachable: try again at the next tick.
-                logger.warning("semaphore %s: renewal failed (%s)", self.name, type(exc).__name__)
+            except Exception as exc:  # Redis unreachable: try again at the next tick
+                logger.warning("%s: renewal failed (%s)", what, type(exc).__name__)
+
+    task = asyncio.get_running_loop().create_task(keep())
+    try:
+        yield
+    finally:
+        stop.set()
+        # A renewal under way finishes first; one stuck on a dead Redis is left to end alone.
+        await asyncio.wait({task}, timeout=interval)

@@ -41,12 +41,13 @@ one prefix per gateway account), and per campaign ``{prefix}:campaign:{C}:outcom
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import os
 import random
 import secrets
+import socket
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -76,7 +77,7 @@ from .._client import Client
 from .._retry import RetryPolicy
 from ..enums import Encoding
 from ..errors import NodeSMSError, ValidationError
-from ._semaphore import RedisSemaphore
+from ._semaphore import RedisSemaphore, renewing
 
 __all__ = ["TASK_NAME", "CampaignTasks"]
 
@@ -233,7 +234,8 @@ class CampaignTasks:
         keys = _Keys(self.prefix, opts.campaign_id)
         if await self._redis.hexists(keys.outcomes, str(work.index)):
             return  # a redelivery of a chunk that is done
-        token = secrets.token_hex(12)
+        # Who holds the claim, for people reading Redis: host, process id, then a nonce.
+        token = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(8)}"
         ttl_ms = round(self.lease_ttl * 1000)
         if not await self._redis.set(keys.claim(work.index), token, nx=True, px=ttl_ms):
             return  # another worker has it; if that worker dies, the producer re-sends it
@@ -241,7 +243,12 @@ class CampaignTasks:
             if await self._redis.hexists(keys.outcomes, str(work.index)):
                 return  # finished between the first check and our claim
             await self._redis.hset(keys.started, str(work.index), token)
-            async with self._claimed(keys.claim(work.index), token, ttl_ms):
+            claim = keys.claim(work.index)
+
+            async def renew_claim() -> bool:
+                return bool(await self._renew_if_ours(keys=[claim], args=[token, ttl_ms]))
+
+            async with renewing(self.lease_ttl / 3, renew_claim, claim):
                 outcome = await self._attempts(self._client, opts, work, keys)
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.hset(keys.outcomes, str(work.index), msgspec.json.encode(outcome))
@@ -253,22 +260,6 @@ class CampaignTasks:
             # After the outcome is stored: the producer reads claims before outcomes, so a
             # chunk is never seen with neither.
             await self._delete_if_ours(keys=[keys.claim(work.index)], args=[token])
-
-    @contextlib.asynccontextmanager
-    async def _claimed(self, key: str, token: str, ttl_ms: int) -> AsyncIterator[None]:
-        async def keep() -> None:
-            while True:
-                await asyncio.sleep(self.lease_ttl / 3)
-                with contextlib.suppress(Exception):  # Redis away: the claim may lapse
-                    await self._renew_if_ours(keys=[key], args=[token, ttl_ms])
-
-        renewing = asyncio.get_running_loop().create_task(keep())
-        try:
-            yield
-        finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
 
     async def _attempts(
         self, client: Client, options: CampaignOptions, chunk: Chunk, keys: _Keys
