@@ -11,9 +11,10 @@ from typing import Literal, TypeAlias, TypeVar
 import msgspec
 from msgspec import field
 
+from .. import _operations as ops
 from .._dates import gateway_now, next_minute, to_gateway, wire_minute, wire_second
 from .._numbers import normalize_number
-from .._operation import Effect, Operation
+from .._operation import Operation
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator
 from .._validate import (
     check_custom_id,
@@ -38,7 +39,6 @@ from ..enums import (
 from ..errors import ConflictError, ValidationError
 from ..models import (
     InquiryRecord,
-    ListData,
     Message,
     Package,
     PackageCreated,
@@ -47,7 +47,6 @@ from ..models import (
     Sender,
     Summary,
     _PkgIdData,
-    _StatusData,
 )
 from ..text import resolve_encoding
 from ._base import Body, PagedBody, Resource
@@ -175,20 +174,6 @@ class _InquiryBody(_DateRangeBody, frozen=True, kw_only=True, omit_defaults=True
     sender: str | None = None
 
 
-# --- operations ------------------------------------------------------------------------------
-
-CREATE_OTP = Operation("/sms/create-otp", _PkgIdData, Effect.CREATE, soap="sendOtp")
-CREATE = Operation("/sms/create", _PkgIdData, Effect.CREATE, soap="sendSms")
-CREATE_KVKK = Operation("/sms/create-kvkk", _PkgIdData, Effect.WRITE)
-LIST = Operation("/sms/list", ListData[Package], soap="getSmsPackages")
-LIST_ITEM = Operation("/sms/list-item", ListData[PackageItem], soap="getSmsPackageItems")
-LIST_SENDER = Operation("/sms/list-sender", ListData[Sender], soap="getSmsSenders")
-CANCEL = Operation("/sms/cancel", _StatusData, Effect.WRITE, soap="cancelSmsPackage")
-RECREATE = Operation("/sms/recreate", _PkgIdData, Effect.WRITE)
-SUMMARY = Operation("/sms/summary", Summary)
-INQUIRY_NUMBER = Operation("/sms/inquiry-number", ListData[InquiryRecord])
-
-
 class SmsResource(Resource):
     """SMS packages: ``client.sms``."""
 
@@ -242,7 +227,7 @@ class SmsResource(Resource):
             custom_id=custom_id,
             trust_date=None if trust_date is None else wire_second(trust_date, tz, "trust_date"),
         )
-        return await self._create_exactly_once(CREATE_OTP, body, sender, content, chosen)
+        return await self._create_exactly_once(ops.SMS_CREATE_OTP, body, sender, content, chosen)
 
     async def create(
         self,
@@ -340,7 +325,7 @@ class SmsResource(Resource):
             commercial=commercial,
             custom_id=custom_id,
         )
-        return await self._create_exactly_once(CREATE, body, sender, content, chosen)
+        return await self._create_exactly_once(ops.SMS_CREATE, body, sender, content, chosen)
 
     async def create_kvkk(
         self,
@@ -382,7 +367,7 @@ class SmsResource(Resource):
             validity=check_range(validity, 3, 1440, "validity"),
             push_settings=_push(push_url),
         )
-        created = await self._call(CREATE_KVKK, body)
+        created = await self._call(ops.SMS_CREATE_KVKK, body)
         return PackageCreated(pkg_id=created.pkg_id, encoding=chosen)
 
     def list(
@@ -438,7 +423,7 @@ class SmsResource(Resource):
             return msgspec.structs.replace(body, finish_date=wire_minute(bound, tz, "finish_date"))
 
         return self._paginate(
-            LIST,
+            ops.SMS_LIST,
             body if finish_date is not None else pinned,
             page_size=page_size,
             page_index=page_index,
@@ -474,7 +459,12 @@ class SmsResource(Resource):
             state=check_enum(state, ItemState, "state"),
         )
         return self._paginate(
-            LIST_ITEM, body, page_size=page_size, page_index=page_index, limit=limit, key=_item_key
+            ops.SMS_LIST_ITEM,
+            body,
+            page_size=page_size,
+            page_index=page_index,
+            limit=limit,
+            key=_item_key,
         )
 
     def list_sender(
@@ -489,7 +479,7 @@ class SmsResource(Resource):
         """The account's sender names and their approval status (``/sms/list-sender``)."""
         body = _ListSenderBody(keyword=keyword, status=check_enum(status, SenderStatus, "status"))
         return self._paginate(
-            LIST_SENDER, body, page_size=page_size, page_index=page_index, limit=limit
+            ops.SMS_LIST_SENDER, body, page_size=page_size, page_index=page_index, limit=limit
         )
 
     async def cancel(
@@ -503,7 +493,8 @@ class SmsResource(Resource):
         """
         exactly_one(pkg_id=pkg_id, uuid=uuid, custom_id=custom_id)
         await self._call(
-            CANCEL, _PackageRefBody(id=_int(pkg_id, "pkg_id"), uuid=uuid, custom_id=custom_id)
+            ops.SMS_CANCEL,
+            _PackageRefBody(id=_int(pkg_id, "pkg_id"), uuid=uuid, custom_id=custom_id),
         )
 
     async def recreate(
@@ -521,7 +512,7 @@ class SmsResource(Resource):
         """
         exactly_one(pkg_id=pkg_id, uuid=uuid)
         created = await self._call(
-            RECREATE,
+            ops.SMS_RECREATE,
             _RecreateBody(
                 id=_int(pkg_id, "pkg_id"),
                 uuid=uuid,
@@ -539,7 +530,9 @@ class SmsResource(Resource):
         Give ``start_date``: without it the gateway scans the whole history.
         """
         start, finish = self._date_range(start_date, finish_date)
-        return await self._call(SUMMARY, _DateRangeBody(start_date=start, finish_date=finish))
+        return await self._call(
+            ops.SMS_SUMMARY, _DateRangeBody(start_date=start, finish_date=finish)
+        )
 
     async def inquiry_number(
         self,
@@ -555,7 +548,7 @@ class SmsResource(Resource):
         """
         start, finish = self._date_range(start_date, finish_date, max_months=3)
         data = await self._call(
-            INQUIRY_NUMBER,
+            ops.SMS_INQUIRY_NUMBER,
             _InquiryBody(
                 gsm=number(gsm, "gsm"), sender=sender, start_date=start, finish_date=finish
             ),
@@ -599,7 +592,7 @@ class SmsResource(Resource):
     async def _find_by_custom_id(self, custom_id: str) -> Package | None:
         # No date bounds: the package may carry any timestamp the gateway's clock gave it.
         body = _ListBody(custom_ids=[custom_id], page_index=0, page_size=10)
-        data = await self._call(LIST, body)
+        data = await self._call(ops.SMS_LIST, body)
         return next((pkg for pkg in data.items or () if pkg.custom_id == custom_id), None)
 
 
