@@ -118,6 +118,10 @@ class Faults:
         self._choices: tuple[Fault, ...] = ()
         self._operations: frozenset[str] | None = None
         self._rng = random.Random(0)
+        self._limit: int | None = None
+        self._limit_fault = Fault.error("ERR_MULTI_REQUEST_NOT_PERMITTED")
+        self._limited: frozenset[str] | None = None
+        self._in_flight: dict[str, int] = {}
         self.injected: list[tuple[str, Fault]] = []
 
     def push(self, operation: str, *faults: Fault) -> None:
@@ -158,6 +162,43 @@ class Faults:
             raise ValueError("random faults need at least one choice")
         self._operations = frozenset(operations) if operations is not None else None
         self._rng = random.Random(seed)
+
+    def limit_concurrency(
+        self,
+        limit: int | None,
+        *,
+        operations: Iterable[str] | None = None,
+        code: str = "ERR_MULTI_REQUEST_NOT_PERMITTED",
+    ) -> None:
+        """Refuse a request with ``code`` (SMS50) while ``limit`` others are in flight.
+
+        Real accounts have such a limit; each operation key counts its own requests in
+        flight, latency included. ``operations`` limits it to those keys (default: all);
+        ``limit=None`` switches it off. Refusals are recorded in ``injected``.
+        """
+        if limit is not None and limit < 1:
+            raise ValueError("limit must be at least 1")
+        self._limit = limit
+        self._limited = frozenset(operations) if operations is not None else None
+        self._limit_fault = Fault.error(code)
+
+    def enter(self, operation: str) -> Fault | None:
+        """Count a request in flight; the refusal to answer with when over the limit.
+
+        Every call must be paired with :meth:`leave`, refused or not.
+        """
+        count = self._in_flight.get(operation, 0)
+        self._in_flight[operation] = count + 1
+        if self._limit is None or (self._limited is not None and operation not in self._limited):
+            return None
+        if count < self._limit:
+            return None
+        self.injected.append((operation, self._limit_fault))
+        return self._limit_fault
+
+    def leave(self, operation: str) -> None:
+        """The request counted by :meth:`enter` has been answered."""
+        self._in_flight[operation] -= 1
 
     def take(self, operation: str) -> Fault | None:
         """The fault for this request to ``operation``, if any (consumes it)."""

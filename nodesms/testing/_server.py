@@ -225,9 +225,30 @@ class GatewayServer:
                 authenticated=authenticated,
             )
         )
+        refusal = self.faults.enter(key)
+        try:
+            return await self._serve(
+                request, key, operation, params, codec, authenticated, parse_error, refusal
+            )
+        finally:
+            self.faults.leave(key)
+
+    async def _serve(
+        self,
+        request: web.Request,
+        key: str,
+        operation: str,
+        params: Mapping[str, Any],
+        codec: Codec,
+        authenticated: bool,
+        parse_error: GatewayError | None,
+        refusal: Fault | None,
+    ) -> web.StreamResponse:
         delay = self.latency.get(key)
         if delay:
             await asyncio.sleep(delay)
+        if refusal is not None:
+            return self._fault_response(refusal, codec)
         fault = self.faults.take(key)
         if fault is not None and fault.kind is FaultKind.LATENCY:
             await asyncio.sleep(fault.seconds)
