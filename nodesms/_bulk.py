@@ -409,8 +409,11 @@ def plan(
     no chunk is yielded for it. Chunks whose messages all failed validation are yielded too
     (with no messages), so that their failures are reported.
     """
-    planner = _Planner(options, skip)
-    for position, item in enumerate(_iterable(messages)):
+    return _plan(_iterable(messages), _Planner(options, skip))
+
+
+def _plan(messages: Iterable[object], planner: _Planner) -> Iterator[Chunk]:
+    for position, item in enumerate(messages):
         chunk = planner.add(position, item)
         if chunk is not None:
             yield chunk

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import builtins
 import logging
+import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
-from typing import Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeAlias, TypeVar
 
 import msgspec
 from msgspec import field
@@ -50,6 +51,10 @@ from ..models import (
 )
 from ..text import resolve_encoding
 from ._base import Body, PagedBody, Resource
+
+if TYPE_CHECKING:
+    from .._bulk import BulkInput, BulkResult
+    from .._campaign import ProgressCallback
 
 __all__ = ["SmsResource"]
 
@@ -554,6 +559,128 @@ class SmsResource(Resource):
             ),
         )
         return data.items or []
+
+    async def send_bulk(
+        self,
+        messages: BulkInput,
+        *,
+        campaign_id: str,
+        sender: str,
+        title: str,
+        content: str | None = None,
+        chunk_size: int = 1000,
+        max_concurrency: int = 8,
+        journal: str | os.PathLike[str] | None = None,
+        on_progress: ProgressCallback | None = None,
+        check_credit: bool = False,
+        encoding: EncodingArg = "auto",
+        validity: int | None = None,
+        push_url: str | None = None,
+        commercial: bool | None = None,
+        sending_date: datetime | None = None,
+        max_parts: int | None = None,
+    ) -> BulkResult:
+        """Send a campaign of any size: personalised messages in packages of ``chunk_size``.
+
+        The input is read lazily (a million messages do not grow the memory): an iterable or
+        async iterable of :class:`~nodesms.Message`, ``(number, text)`` pairs, or bare numbers
+        (then ``content`` is their text). Chunk ``k`` (messages ``k * chunk_size`` onwards) is
+        sent as one many-to-many package with the customID ``f"{campaign_id}.{k}"``.
+
+        Running it again with the same ``campaign_id`` and input, after any crash (even
+        ``kill -9``), sends nothing twice and loses nothing: chunks recorded in ``journal`` are
+        skipped, and any other chunk that was already sent is found by its customID.
+
+        A bad number or text never stops the campaign: it is a :class:`~nodesms.BulkFailure`
+        in ``result.failed``, with its input index; so are the messages of a chunk the gateway
+        refused for good (or after the client's retry policy ran out of attempts).
+
+        Args:
+            messages: the input, see above.
+            campaign_id: names the campaign (1-80 letters, digits, ``-``, ``.``, ``_``); it
+                makes the chunks' customIDs, so reuse it only to resume the same campaign.
+            sender: an approved sender name.
+            title: the packages' title.
+            content: the text of bare numbers, and the packages' description (default: the
+                title).
+            chunk_size: messages per package, 1 to 1000.
+            max_concurrency: chunk requests in flight at most. Below it the runner adapts to
+                the account's concurrency limit: it starts with one, grows while answers come
+                back, and on a concurrency refusal (SMS50) drops to what fitted and sends the
+                refused chunk again, so the limit never surfaces as an error.
+            journal: a SQLite file recording the chunks done (created if missing), so a rerun
+                skips them without asking the gateway. Written off the event loop, in groups.
+            on_progress: called (or awaited, if it returns an awaitable) with a
+                :class:`~nodesms.BulkProgress` after each chunk.
+            check_credit: before sending anything, count the parts left to send and compare
+                them with :meth:`user.credit() <nodesms.resources.UserResource.credit>`;
+                raise :class:`~nodesms.InsufficientCreditError` if they exceed it. The input
+                is read twice, so it must be re-iterable (a list, not a generator).
+            encoding, validity, push_url, commercial, sending_date: as on :meth:`create`.
+            max_parts: refuse (as a ``BulkFailure``) any text longer than this many parts.
+
+        Returns:
+            A :class:`~nodesms.BulkResult`: packages in chunk order, failures in input order.
+
+        Raises:
+            ValidationError: a setting is wrong (nothing was sent), or the journal belongs to
+                another campaign or other settings.
+            InsufficientCreditError: with ``check_credit``, the credit does not cover it.
+        """
+        from .._bulk import campaign_options
+        from .._campaign import run_campaign
+
+        options = campaign_options(
+            self._client,
+            campaign_id=campaign_id,
+            sender=sender,
+            title=title,
+            content=content,
+            chunk_size=chunk_size,
+            encoding=encoding,
+            validity=validity,
+            push_url=push_url,
+            commercial=commercial,
+            sending_date=sending_date,
+            max_parts=max_parts,
+        )
+        return await run_campaign(
+            self._client,
+            messages,
+            options,
+            max_concurrency=max_concurrency,
+            journal=journal,
+            on_progress=on_progress,
+            check_credit=check_credit,
+        )
+
+    async def wait(
+        self,
+        pkg_ids: Iterable[int],
+        *,
+        timeout: float = 600.0,
+        poll_interval: float = 5.0,
+        max_interval: float = 60.0,
+    ) -> builtins.list[Package]:
+        """Wait until every package is in a final state; return them in the order given.
+
+        Polls :meth:`list` with up to 1000 ids a request. It polls every ``poll_interval``
+        seconds while packages keep finishing, and backs off (up to ``max_interval``) while
+        none do.
+
+        Raises:
+            WaitTimeoutError: ``timeout`` seconds passed first; it names the packages still
+                open (``.pending``) and carries those that finished (``.packages``).
+        """
+        from .._wait import wait_final
+
+        return await wait_final(
+            self._client,
+            pkg_ids,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_interval=max_interval,
+        )
 
     async def _create_exactly_once(
         self,
