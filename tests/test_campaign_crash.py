@@ -94,7 +94,7 @@ async def _settle(gw: FakeGateway) -> None:
     # Requests of the killed child may still be in the gateway's hands: let them finish.
     for _ in range(100):
         await asyncio.sleep(0.02)
-        if gw.faults._in_flight.get("/sms/create", 0) == 0:
+        if gw.faults.in_flight("/sms/create") == 0:
             return
 
 

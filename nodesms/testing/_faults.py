@@ -173,7 +173,8 @@ class Faults:
         """Refuse a request with ``code`` (SMS50) while ``limit`` others are in flight.
 
         Real accounts have such a limit; each operation key counts its own requests in
-        flight, latency included. ``operations`` limits it to those keys (default: all);
+        flight, latency included (a refused request is answered after the same latency but
+        does not count). ``operations`` limits it to those keys (default: all);
         ``limit=None`` switches it off. Refusals are recorded in ``injected``.
         """
         if limit is not None and limit < 1:
@@ -183,22 +184,24 @@ class Faults:
         self._limit_fault = Fault.error(code)
 
     def enter(self, operation: str) -> Fault | None:
-        """Count a request in flight; the refusal to answer with when over the limit.
-
-        Every call must be paired with :meth:`leave`, refused or not.
-        """
+        """Admit a request (counted in flight until :meth:`leave`), or return the refusal to
+        answer with when the limit is reached (a refused request is not counted, as on a real
+        gateway, which refuses on arrival)."""
         count = self._in_flight.get(operation, 0)
+        limited = self._limited is None or operation in self._limited
+        if self._limit is not None and limited and count >= self._limit:
+            self.injected.append((operation, self._limit_fault))
+            return self._limit_fault
         self._in_flight[operation] = count + 1
-        if self._limit is None or (self._limited is not None and operation not in self._limited):
-            return None
-        if count < self._limit:
-            return None
-        self.injected.append((operation, self._limit_fault))
-        return self._limit_fault
+        return None
 
     def leave(self, operation: str) -> None:
-        """The request counted by :meth:`enter` has been answered."""
+        """The request admitted by :meth:`enter` has been answered."""
         self._in_flight[operation] -= 1
+
+    def in_flight(self, operation: str) -> int:
+        """Requests to ``operation`` admitted and not yet answered."""
+        return self._in_flight.get(operation, 0)
 
     def take(self, operation: str) -> Fault | None:
         """The fault for this request to ``operation``, if any (consumes it)."""

@@ -226,9 +226,14 @@ class GatewayServer:
             )
         )
         refusal = self.faults.enter(key)
+        if refusal is not None:
+            delay = self.latency.get(key)
+            if delay:
+                await asyncio.sleep(delay)
+            return self._fault_response(refusal, codec)
         try:
             return await self._serve(
-                request, key, operation, params, codec, authenticated, parse_error, refusal
+                request, key, operation, params, codec, authenticated, parse_error
             )
         finally:
             self.faults.leave(key)
@@ -242,13 +247,10 @@ class GatewayServer:
         codec: Codec,
         authenticated: bool,
         parse_error: GatewayError | None,
-        refusal: Fault | None,
     ) -> web.StreamResponse:
         delay = self.latency.get(key)
         if delay:
             await asyncio.sleep(delay)
-        if refusal is not None:
-            return self._fault_response(refusal, codec)
         fault = self.faults.take(key)
         if fault is not None and fault.kind is FaultKind.LATENCY:
             await asyncio.sleep(fault.seconds)
