@@ -311,3 +311,45 @@ async def test_wait_times_out_naming_the_open_packages() -> None:
     assert [p.id for p in error.packages] == [done.pkg_id, also.pkg_id]
     copy = pickle.loads(pickle.dumps(error))
     assert (copy.pending, str(copy)) == (error.pending, str(error))
+
+
+async def test_the_readme_campaign_example_runs_and_exports_the_reports(tmp_path: Path) -> None:
+    import csv
+    import re
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    (source,) = [
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.DOTALL) if "send_bulk" in b
+    ]
+    journal = tmp_path / "kargo.sqlite"
+    source = source.replace('"kargo-2026-03-01.sqlite"', repr(str(journal)))
+    source = source.replace("timeout=3600", "timeout=3600, poll_interval=0.01")
+    namespace: dict[str, object] = {}
+    exec(compile(source, "README.md", "exec"), namespace)
+    customers = tmp_path / "customers.csv"
+    with customers.open("w", newline="", encoding="utf-8") as file:
+        out = csv.writer(file)
+        out.writerow(["phone", "name", "order"])
+        for i in range(2_500):
+            phone = "0555 12" if i == 1_234 else f"0555 {i:07d}"
+            out.writerow([phone, "Ayşe" if i % 2 else "Mehmet", f"S{i}"])
+    report = tmp_path / "report.csv"
+    async with FakeGateway(undelivered_rate=0.1) as gw, gw.client() as client:
+
+        async def clock() -> None:
+            while True:
+                await asyncio.sleep(0.01)
+                await gw.advance(30)
+
+        ticker = asyncio.create_task(clock())
+        try:
+            await namespace["kargo_campaign"](client, str(customers), str(report))  # type: ignore[operator]
+        finally:
+            ticker.cancel()
+    assert journal.exists()
+    with report.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert len(rows) == 2_499
+    assert {row["order"] for row in rows} == {f"S{i}" for i in range(2_500)} - {"S1234"}
+    assert Counter(row["state"] for row in rows).keys() == {"DELIVERED", "UNDELIVERED"}
+    assert all(row["delivered_at"] for row in rows if row["state"] == "DELIVERED")
