@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import AsyncIterable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
@@ -77,8 +77,9 @@ _MAX_XID = 32
 
 BulkItem: TypeAlias = Message | tuple[str | int, str] | str | int
 """One input item: a message, a ``(number, text)`` pair, or a bare number (with ``content=``)."""
-BulkInput: TypeAlias = Iterable[BulkItem] | AsyncIterable[BulkItem]
-"""A campaign's input: any iterable or async iterable of :data:`BulkItem`."""
+BulkInput: TypeAlias = Iterable[BulkItem] | AsyncIterable[BulkItem] | Mapping[str, str]
+"""A campaign's input: any iterable or async iterable of :data:`BulkItem`, or a mapping
+number → text."""
 
 
 class BulkFailure(msgspec.Struct, frozen=True):
@@ -446,6 +447,8 @@ def _iterable(messages: object) -> Iterable[object]:
         raise ValidationError(
             "expected an iterable (or async iterable) of messages", field="messages"
         )
+    if isinstance(messages, Mapping):  # number -> text, as create(messages=...) takes
+        return messages.items()
     return messages
 
 

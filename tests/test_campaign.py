@@ -145,6 +145,18 @@ async def test_a_bare_number_list_with_content() -> None:
     assert gw.package(result.packages[1].pkg_id).messages == ["Mağazamız yarın kapalıdır."] * 200
 
 
+async def test_a_mapping_of_number_to_text() -> None:
+    async with FakeGateway() as gw, gw.client() as client:
+        result = await client.sms.send_bulk(
+            {"0555 000 00 01": "Ayşe Hanım, merhaba", "x": "y", _number(3): "Mehmet Bey"},
+            campaign_id="m",
+            sender=SENDER,
+            title="T",
+        )
+    assert gw.package(result.pkg_ids[0]).numbers == [_number(1), _number(3)]
+    assert [(f.index, f.number) for f in result.failed] == [(1, "x")]
+
+
 async def test_check_credit_refuses_before_sending_and_reports_what_was_spent() -> None:
     async with FakeGateway(credit=1_500) as gw, gw.client() as client:
         messages = list(_messages(2_000))
