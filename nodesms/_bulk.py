@@ -38,12 +38,13 @@ import msgspec
 
 from ._numbers import normalize_number
 from ._operation import Effect
+from ._operations import SMS_CREATE
 from ._retry import is_retryable
 from ._validate import check_range, non_empty_str, opt_bool
 from .enums import Encoding, SendingType, SmsType
 from .errors import APIError, ConcurrencyLimitError, NodeSMSError, ValidationError
 from .models import Message, PackageCreated
-from .resources.sms import CREATE, _CreateBody, _future, _PersonalNumber, _push, _PushSettings
+from .resources.sms import _CreateBody, _future, _PersonalNumber, _push, _PushSettings
 from .text import segments
 
 if TYPE_CHECKING:
@@ -533,7 +534,7 @@ async def send_chunk(client: Client, options: CampaignOptions, chunk: Chunk) -> 
     )
     try:
         created = await client.sms._create_exactly_once(
-            CREATE, body, options.sender, options.content, Encoding(chunk.encoding)
+            SMS_CREATE, body, options.sender, options.content, Encoding(chunk.encoding)
         )
     except NodeSMSError as exc:
         return _failed_attempt(chunk, exc)
