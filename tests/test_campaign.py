@@ -18,7 +18,7 @@ from nodesms.testing import FakeGateway, Fault
 pytestmark = pytest.mark.anyio
 
 SENDER = "NODESMS"
-FAST_RETRY = RetryPolicy(max_attempts=12, initial_delay=0.005, max_delay=0.05)
+FAST_RETRY = RetryPolicy(max_attempts=20, initial_delay=0.005, max_delay=0.05)
 
 
 def _number(i: int) -> str:
