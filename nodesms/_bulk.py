@@ -45,7 +45,7 @@ from .enums import Encoding, SendingType, SmsType
 from .errors import APIError, ConcurrencyLimitError, NodeSMSError, ValidationError
 from .models import Message, PackageCreated
 from .resources.sms import _CreateBody, _future, _PersonalNumber, _push, _PushSettings
-from .text import segments
+from .text import resolve_encoding, segments
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -273,8 +273,13 @@ class _Planner:
             "auto" if options.encoding is None else Encoding(options.encoding)
         )
         # Bare numbers all carry the same text: measure it once.
-        self.default = segments(options.content, self.requested) if options.text_given else None
+        self.default = self._measure(options.content) if options.text_given else None
         self._reset(0)
+
+    def _measure(self, text: str) -> tuple[Encoding, int]:
+        """The encoding a text goes out in, and its SMS parts in that encoding."""
+        encoding = resolve_encoding(text, self.requested)
+        return encoding, _parts(text, encoding)
 
     def _reset(self, index: int) -> None:
         self.index = index
@@ -333,23 +338,21 @@ class _Planner:
             return
         else:
             try:
-                measured = segments(text, self.requested)
+                measured = self._measure(text)
             except ValidationError as exc:
                 self._fail(position, raw, f"text: {exc.reason}")
                 return
         limit = self.options.max_parts
-        if limit is not None and measured.parts > limit:
-            self._fail(
-                position, raw, f"text: {measured.parts} SMS parts, more than max_parts={limit}"
-            )
+        if limit is not None and measured[1] > limit:
+            self._fail(position, raw, f"text: {measured[1]} SMS parts, more than max_parts={limit}")
             return
         if xid is not None and (not isinstance(xid, str) or not 0 < len(xid) <= _MAX_XID):
             self._fail(position, raw, f"xid: must be 1-{_MAX_XID} characters")
             return
         self.messages.append(_PersonalNumber(nr=nr, msg=text, xid=xid))
         self.indexes.append(position)
-        self.encodings.append(measured.encoding)
-        self.parts.append(measured.parts)
+        self.encodings.append(measured[0])
+        self.parts.append(measured[1])
 
     def _fail(self, position: int, number: object, reason: str) -> None:
         shown = number if isinstance(number, str) else repr(number)
@@ -380,7 +383,7 @@ class _Planner:
             self.messages, self.indexes, self.encodings, self.parts, strict=True
         ):
             if enc != encoding:
-                count = segments(msg.msg, encoding).parts
+                count = _parts(msg.msg, encoding)
                 if limit is not None and count > limit:
                     self._fail(
                         index,
@@ -393,6 +396,20 @@ class _Planner:
             kept[1].append(index)
             kept[2].append(count)
         return kept
+
+
+# Units one SMS holds in each encoding (160 / 155 / 70), as segments() counts them.
+_SINGLE = {encoding: segments("", encoding).per_part for encoding in Encoding}
+
+
+def _parts(text: str, encoding: Encoding) -> int:
+    """SMS parts of ``text`` in ``encoding`` (one it can carry)."""
+    # No character takes more than two units (an escape pair, a surrogate pair): a text of at
+    # most half a part's units fits one part, and most texts are that short. Only longer ones
+    # need segments() to count.
+    if 2 * len(text) <= _SINGLE[encoding]:
+        return 1
+    return segments(text, encoding).parts
 
 
 def _by_index(failure: BulkFailure) -> int:

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nodesms import Encoding, Message, RetryPolicy, ValidationError
 from nodesms._bulk import (
@@ -169,3 +171,15 @@ async def test_the_fake_refuses_requests_over_its_concurrency_limit() -> None:
         await client.user.credit()  # the others have finished: room again
         gw.faults.limit_concurrency(None)
         assert len(await asyncio.gather(*(client.user.credit() for _ in range(5)))) == 5
+
+
+@given(st.text(alphabet="aç€{ğİ🙂Ж \n", max_size=400))
+@settings(max_examples=300, deadline=None)
+def test_the_planner_counts_parts_as_segments_does(text: str) -> None:
+    from nodesms import segments
+    from nodesms._bulk import _parts
+    from nodesms.text import resolve_encoding
+
+    encoding = resolve_encoding(text, "auto")
+    assert _parts(text, encoding) == segments(text, "auto").parts
+    assert _parts(text, Encoding.UNICODE) == segments(text, Encoding.UNICODE).parts
