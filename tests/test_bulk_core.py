@@ -183,3 +183,33 @@ def test_the_planner_counts_parts_as_segments_does(text: str) -> None:
     encoding = resolve_encoding(text, "auto")
     assert _parts(text, encoding) == segments(text, "auto").parts
     assert _parts(text, Encoding.UNICODE) == segments(text, Encoding.UNICODE).parts
+
+
+async def test_the_window_drops_to_what_fitted_once_per_burst_and_probes_rarely() -> None:
+    from nodesms._limit import AdaptiveLimit
+
+    limit = AdaptiveLimit(16, probe_after=4)
+    async with limit.slot() as held:
+        assert held == 1
+        await limit.succeeded()  # slow start: the full window grows
+    assert limit.window == 2
+    # A burst: requests sent with 2, then (after growth) with up to 6 in flight are refused.
+    limit.window = 6
+    limit.refused(3)
+    assert limit.window == 2
+    for held in (4, 5, 6):  # older requests of the same burst: no further decrease
+        limit.refused(held)
+    assert (limit.window, limit.limited) == (2, 4)
+    # Out of slow start, the window grows by one after probe_after answers at a full window.
+    async with limit.slot(), limit.slot():
+        for _ in range(3):
+            await limit.succeeded()
+        assert limit.window == 2
+        await limit.succeeded()
+        assert limit.window == 3
+    async with limit.slot():  # a window not full says nothing about room: no growth
+        for _ in range(10):
+            await limit.succeeded()
+    assert limit.window == 3
+    limit.refused(1)
+    assert limit.window == 1  # never below one
