@@ -45,6 +45,8 @@ class GatewayOptions:
         latency: seconds of delay per operation path, e.g. ``{"/sms/list": 0.02}``.
         record: keep ``gw.requests``; off by default so that long runs do not grow the
             gateway's memory (the client process is what is measured, but the host is shared).
+        concurrency_limit: refuse (SMS50) requests to an operation while this many others to
+            it are in flight, as real accounts do (``None``: no limit).
     """
 
     credit: int = 10**9
@@ -54,6 +56,7 @@ class GatewayOptions:
     item_recipients: int | None = None
     latency: dict[str, float] = field(default_factory=dict)
     record: bool = False
+    concurrency_limit: int | None = None
 
 
 class GatewayProcess:
@@ -160,6 +163,7 @@ async def _serve(options: GatewayOptions) -> None:
         info["packages"] = len(gateway.packages)
         for operation, seconds in options.latency.items():
             gateway.set_latency(operation, seconds)
+        gateway.faults.limit_concurrency(options.concurrency_limit)
         print(json.dumps(info), flush=True)
 
         async def forget_requests() -> None:

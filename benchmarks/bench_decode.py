@@ -53,9 +53,10 @@ from benchmarks._common import (
 from benchmarks._server import GatewayProcess
 from nodesms._config import auth_header
 from nodesms._operation import Operation
+from nodesms._operations import SMS_LIST as LIST
+from nodesms._operations import SMS_LIST_ITEM as LIST_ITEM
 from nodesms._transport import Connection, JsonProtocol
 from nodesms.enums import Encoding, ItemState, Operator, PackageState, SmsType
-from nodesms.resources.sms import LIST, LIST_ITEM
 
 IST = ZoneInfo("Europe/Istanbul")
 PAGE = 1000

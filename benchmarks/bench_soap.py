@@ -144,9 +144,9 @@ def main(runs: int = 25) -> list[Result]:
     import zeep
     from zeep.transports import Transport
 
+    from nodesms._operations import SMS_LIST as LIST
     from nodesms._soap import SoapProtocol
     from nodesms._transport import Connection as NodesmsConnection
-    from nodesms.resources.sms import LIST
 
     parent, child = multiprocessing.get_context("spawn").Pipe()
     server = multiprocessing.get_context("spawn").Process(

@@ -9,6 +9,7 @@
                                            content="Kodunuz: 482913")
 """
 
+from ._bulk import BulkFailure, BulkProgress, BulkResult
 from ._client import Client
 from ._config import Timeout
 from ._logging import configure_from_env as _configure_from_env
@@ -52,6 +53,7 @@ from .errors import (
     TransportError,
     UnsupportedOperationError,
     ValidationError,
+    WaitTimeoutError,
 )
 from .models import (
     Contact,
@@ -82,6 +84,9 @@ __all__ = [
     "AsyncPaginator",
     "AuthenticationError",
     "BadRequestError",
+    "BulkFailure",
+    "BulkProgress",
+    "BulkResult",
     "Client",
     "ConcurrencyLimitError",
     "ConflictError",
@@ -138,6 +143,7 @@ __all__ = [
     "UserInfo",
     "UserType",
     "ValidationError",
+    "WaitTimeoutError",
     "__version__",
     "normalize_number",
     "parse_push",

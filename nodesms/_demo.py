@@ -6,20 +6,24 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import anyio
 
+from ._bulk import BulkProgress, BulkResult
 from ._client import Client
 from .enums import ItemState, PackageState
-from .models import Message, Package, PackageCreated
+from .models import Message, Package
+
+if TYPE_CHECKING:
+    from .testing import FakeGateway
 
 __all__ = ["DEMO_RECIPIENTS", "run_demo"]
 
 SENDER = "NODESMS"
 DEMO_RECIPIENTS = 10_000
-CHUNK = 1_000  # messages per many-to-many request
-PARALLEL = 4  # chunk requests in flight at once
+CAMPAIGN = 500  # numbers of the one-text campaign
+PARALLEL = 4  # chunk requests in flight at most
 
 
 class _Progress:
@@ -54,11 +58,16 @@ def _first_name(index: int) -> str:
 
 
 async def run_demo(out: TextIO = sys.stdout, recipients: int = DEMO_RECIPIENTS) -> dict[str, int]:
-    """Run the demo against an embedded gateway; return the summary counters."""
+    """Run the demo against an embedded gateway; return the summary counters.
+
+    Every figure it prints is counted, not assumed: parts and credit come from the gateway's
+    final packages and balance (OTP and campaign included), items from walking every report.
+    """
     from .testing import FakeGateway
 
     progress = _Progress(out)
-    async with FakeGateway(credit=1_000_000, undelivered_rate=0.03, expired_rate=0.01) as gw:
+    async with FakeGateway(credit=10 * recipients + 10_000, undelivered_rate=0.03,
+                           expired_rate=0.01) as gw:  # fmt: skip
         progress.step(f"embedded gateway at {gw.base_url} (user {gw.username!r})")
         async with gw.client() as client:
             start_credit = (await client.user.credit()).credit
@@ -69,37 +78,46 @@ async def run_demo(out: TextIO = sys.stdout, recipients: int = DEMO_RECIPIENTS) 
             )
             progress.step(f"OTP sent: package {otp.pkg_id}, customID {otp.custom_id}")
 
-            campaign_numbers = [f"90555{i:07d}" for i in range(1, 501)]
-            campaign = await client.sms.create(
+            campaign = await client.sms.send_bulk(
+                [f"90555{i:07d}" for i in range(1, CAMPAIGN + 1)],
+                campaign_id="demo-kampanya",
                 sender=SENDER,
                 title="Kampanya",
                 content="Yeni sezon indirimi başladı! Mağazalarımızda %30 indirim sizi bekliyor.",
-                numbers=campaign_numbers,
             )
             progress.step(
-                f"campaign to {len(campaign_numbers)} numbers: package {campaign.pkg_id} "
-                f"({campaign.encoding.name if campaign.encoding is not None else '?'})"
+                f"campaign to {campaign.messages} numbers: package {campaign.pkg_ids[0]} "
+                f"({_encodings(campaign)}, {campaign.parts:,} parts)"
             )
 
             personal = await _send_personalised(client, recipients, progress)
-            sent_ids = [otp.pkg_id, campaign.pkg_id, *(p.pkg_id for p in personal)]
+            sent_ids = [otp.pkg_id, *campaign.pkg_ids, *personal.pkg_ids]
             packages = await _wait_for_delivery(client, gw, sent_ids, progress)
             report = await _stream_report(client, sent_ids, progress)
             end_credit = (await client.user.credit()).credit
 
     report["credit_used"] = int(start_credit - end_credit)
+    report["packages"] = len(packages)
+    report["failed"] = len(campaign.failed) + len(personal.failed)
     parts = Counter[str]()
     for pkg in packages:  # SMS parts × recipients, by the encoding each package went out in
         parts[pkg.encoding.name if pkg.encoding is not None else "?"] += pkg.statistics.total
+    report["parts"] = sum(parts.values())
     progress.step(
-        "summary: {delivered:,} delivered, {undelivered:,} undelivered, {expired:,} expired, "
+        "summary: {delivered:,} delivered, {undelivered:,} undelivered, {expired:,} expired "
+        "of {items:,} messages in {packages:,} packages; {failed:,} refused before sending; "
         "{credit_used:,} credit used".format(**report)
     )
     progress.step(
-        "SMS parts by encoding: "
+        f"SMS parts by encoding (OTP, campaign and personalised): {report['parts']:,} = "
         + ", ".join(f"{name} {count:,}" for name, count in sorted(parts.items()))
     )
     return report
+
+
+def _encodings(result: BulkResult) -> str:
+    counts = Counter(p.encoding.name for p in result.packages if p.encoding is not None)
+    return ", ".join(f"{name} x{count}" for name, count in sorted(counts.items()))
 
 
 def _personal_text(index: int) -> str:
@@ -112,58 +130,52 @@ def _personal_text(index: int) -> str:
     )
 
 
-async def _send_personalised(
-    client: Client, recipients: int, progress: _Progress
-) -> list[PackageCreated]:
-    """Send ``recipients`` personalised messages in chunks, a few requests at a time."""
-    chunks = [
-        [
-            Message(f"90555{index:07d}", _personal_text(index), xid=f"msg-{index}")
-            for index in range(start, min(start + CHUNK, recipients))
-        ]
-        for start in range(0, recipients, CHUNK)
-    ]
-    created: list[PackageCreated] = []
-    limiter = anyio.CapacityLimiter(PARALLEL)
+async def _send_personalised(client: Client, recipients: int, progress: _Progress) -> BulkResult:
+    """Send ``recipients`` personalised messages as one campaign, generated lazily."""
+    messages = (
+        Message(f"90555{index:07d}", _personal_text(index), xid=f"msg-{index}")
+        for index in range(recipients)
+    )
 
-    async def send(number: int, chunk: list[Message]) -> None:
-        async with limiter:
-            result = await client.sms.create(
-                sender=SENDER,
-                title=f"Kişisel bildirim {number + 1}",
-                content="Sipariş bildirimi",
-                messages=chunk,
-                custom_id=f"demo-chunk-{number}",
-            )
-        created.append(result)
-        progress.update(f"personalised: {len(created)} / {len(chunks)} requests")
+    def show(state: BulkProgress) -> None:
+        progress.update(
+            f"personalised: {state.messages:,} messages in {state.packages} packages, "
+            f"{state.in_flight} in flight"
+        )
 
-    async with anyio.create_task_group() as group:
-        for number, chunk in enumerate(chunks):
-            group.start_soon(send, number, chunk)
-    encodings = Counter(p.encoding.name for p in created if p.encoding is not None)
-    used = ", ".join(f"{name} x{count}" for name, count in sorted(encodings.items()))
-    progress.done(f"personalised: {recipients:,} messages in {len(created)} requests ({used})")
-    return created
+    result = await client.sms.send_bulk(
+        messages,
+        campaign_id="demo-kisisel",
+        sender=SENDER,
+        title="Kişisel bildirim",
+        content="Sipariş bildirimi",
+        max_concurrency=PARALLEL,
+        on_progress=show,
+    )
+    progress.done(
+        f"personalised: {result.messages:,} messages in {len(result.packages)} packages "
+        f"({_encodings(result)}, {result.parts:,} parts)"
+    )
+    return result
 
 
 async def _wait_for_delivery(
-    client: Client, gw: object, pkg_ids: Sequence[int], progress: _Progress
+    client: Client, gw: FakeGateway, pkg_ids: Sequence[int], progress: _Progress
 ) -> Sequence[Package]:
-    """Move the embedded gateway's clock until every package has its final report."""
-    from .testing import FakeGateway
+    """Wait for every package's final report while the embedded gateway's clock moves on."""
 
-    assert isinstance(gw, FakeGateway)
-    for _ in range(200):
-        await gw.advance(30)
-        page = await client.sms.list(pkg_ids=pkg_ids, page_size=100)
-        final = sum(1 for pkg in page.items if pkg.state.is_final)
-        progress.update(f"waiting for delivery reports: {final} / {len(pkg_ids)} packages final")
-        if final == len(pkg_ids):
-            break
-    states = Counter(PackageState(pkg.state).name for pkg in page.items)
-    progress.done(f"delivery reports complete: {dict(states)}")
-    return page.items
+    async def clock() -> None:
+        while True:  # bounded by the wait's timeout, which cancels it
+            await anyio.sleep(0.01)
+            await gw.advance(30)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(clock)
+        packages = await client.sms.wait(pkg_ids, timeout=300, poll_interval=0.02)
+        group.cancel_scope.cancel()
+    states = Counter(PackageState(pkg.state).name for pkg in packages)
+    progress.done(f"delivery reports complete: {len(packages)} packages {dict(states)}")
+    return packages
 
 
 async def _stream_report(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import keyword
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -34,12 +35,22 @@ class Operation(Generic[T]):
         result: the type of the envelope's ``data`` (``None`` for status-only endpoints).
         effect: retry safety, see :class:`Effect`.
         soap: the SOAP operation name, or ``None`` where the operation has no SOAP form.
+        get: whether the gateway also answers ``GET`` (POST always works).
     """
 
     path: str
     result: type[T]
     effect: Effect = Effect.READ
     soap: str | None = None
+    get: bool = False
+
+    @property
+    def method(self) -> str:
+        """The client method, ``"sms.list_item"`` for ``/sms/list-item`` (``/contact/import``
+        is ``contact.import_``: a keyword gets a trailing underscore)."""
+        area, _, action = self.path.strip("/").partition("/")
+        name = action.replace("-", "_")
+        return f"{area}.{name}_" if keyword.iskeyword(name) else f"{area}.{name}"
 
     def __repr__(self) -> str:
         return f"Operation({self.path})"

@@ -67,13 +67,20 @@ class RetryPolicy:
         if self.initial_delay < 0 or self.max_delay < 0 or self.deadline < 0:
             raise ValidationError("delays and deadline must not be negative", field="RetryPolicy")
 
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(exc, "retry_after", None)
+    def delay(self, failures: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before the next attempt, after ``failures`` failed ones.
+
+        ``Retry-After`` when the server said (at most ``max_delay``), else full jitter under
+        ``initial_delay * 2 ** (failures - 1)``. Bulk sends use it to pace their chunks.
+        """
         if retry_after is not None:
             return float(min(retry_after, self.max_delay))
-        ceiling = min(self.max_delay, self.initial_delay * 2 ** (state.attempt_number - 1))
+        ceiling = min(self.max_delay, self.initial_delay * 2 ** min(failures - 1, 64))
         return random.uniform(0, ceiling)
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        return self.delay(state.attempt_number, getattr(exc, "retry_after", None))
 
     async def run(
         self,

@@ -17,12 +17,15 @@ Everything derives from :class:`NodeSMSError`::
     ├── TransportError                the request did not complete
     │   └── RequestTimeoutError
     ├── ResponseError                 the answer is not the API's envelope
-    └── UnsupportedOperationError     the operation does not exist in the chosen protocol
+    ├── UnsupportedOperationError     the operation does not exist in the chosen protocol
+    └── WaitTimeoutError (TimeoutError)  sms.wait ran out of time with packages still open
 
 Only the gateway's error *text* is kept; no exception ever carries credentials.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 __all__ = [
     "APIError",
@@ -41,6 +44,7 @@ __all__ = [
     "TransportError",
     "UnsupportedOperationError",
     "ValidationError",
+    "WaitTimeoutError",
 ]
 
 
@@ -179,3 +183,26 @@ class ResponseError(NodeSMSError):
 
 class UnsupportedOperationError(NodeSMSError):
     """The operation has no form in the chosen protocol (most operations have no SOAP form)."""
+
+
+class WaitTimeoutError(NodeSMSError, TimeoutError):
+    """``client.sms.wait`` ran out of time before every package reached a final state.
+
+    Attributes:
+        pending: the ids of the packages still open, in the order they were given.
+        packages: the packages that did reach a final state.
+        timeout: the seconds waited.
+    """
+
+    def __init__(self, pending: list[int], packages: list[Any], timeout: float) -> None:
+        self.pending = pending
+        self.packages = packages
+        self.timeout = timeout
+        shown = ", ".join(map(str, pending[:20])) + (", ..." if len(pending) > 20 else "")
+        super().__init__(
+            f"{len(pending)} of {len(pending) + len(packages)} packages still not final after "
+            f"{timeout:g}s: {shown}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.pending, self.packages, self.timeout))

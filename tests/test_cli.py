@@ -25,10 +25,14 @@ async def test_demo_sends_and_reports_10000_personalised_messages() -> None:
     assert report["undelivered"] > 0
     assert report["expired"] > 0
     assert report["credit_used"] >= 10_501
+    # True figures: every package final (1 + 1 + 10), parts as the gateway billed them.
+    assert report["packages"] == 12
+    assert report["parts"] == report["credit_used"]
+    assert report["failed"] == 0
     text = out.getvalue()
     for step in ("credit:", "OTP sent", "campaign to 500", "personalised: 10,000 messages",
                  "delivery reports complete", "streamed the report", "summary:",
-                 "SMS parts by encoding"):  # fmt: skip
+                 "SMS parts by encoding (OTP, campaign and personalised)"):  # fmt: skip
         assert step in text
 
 

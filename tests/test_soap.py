@@ -48,11 +48,12 @@ from nodesms import (
     UnsupportedOperationError,
     ValidationError,
 )
+from nodesms._operations import SMS_LIST as LIST
+from nodesms._operations import SMS_LIST_ITEM as LIST_ITEM
+from nodesms._operations import USER_CREDIT as CREDIT
 from nodesms._soap import SoapProtocol, element_to_builtins, parse_xml
 from nodesms._transport import Connection
 from nodesms.resources import sms as sms_bodies
-from nodesms.resources.sms import LIST, LIST_ITEM
-from nodesms.resources.user import CREDIT
 from nodesms.testing import FakeGateway, Fault
 
 pytestmark = pytest.mark.anyio

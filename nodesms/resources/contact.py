@@ -9,7 +9,7 @@ from typing import Literal, TypeAlias, overload
 
 from msgspec import field
 
-from .._operation import Effect, Operation
+from .. import _operations as ops
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator
 from .._validate import (
     check_bool,
@@ -24,7 +24,7 @@ from .._validate import (
 )
 from ..enums import ContactFilter, IysRecipientType, IysSource, IysState
 from ..errors import NodeSMSError, ValidationError
-from ..models import Contact, Group, Iys, ListData, _InvalidsData, _StatusData
+from ..models import Contact, Group, Iys
 from ._base import Body, PagedBody, Resource
 
 __all__ = ["BLACKLIST_CHUNK", "IMPORT_COLUMNS", "ContactResource"]
@@ -113,21 +113,6 @@ class _BlacklistBody(Body, frozen=True, kw_only=True, omit_defaults=True):
     return_invalids: bool | None = field(default=None, name="returnInvalids")
 
 
-# --- operations ------------------------------------------------------------------------------
-
-CREATE = Operation("/contact/create", Contact, Effect.WRITE)
-UPDATE = Operation("/contact/update", _StatusData, Effect.IDEMPOTENT)
-DELETE = Operation("/contact/delete", _StatusData, Effect.WRITE)
-IMPORT = Operation("/contact/import", _StatusData, Effect.WRITE)
-LIST = Operation("/contact/list", ListData[Contact])
-CREATE_GROUP = Operation("/contact/create-group", Group, Effect.WRITE)
-UPDATE_GROUP = Operation("/contact/update-group", _StatusData, Effect.IDEMPOTENT)
-# Effect.WRITE still retries SMS50: the gateway runs one group delete at a time.
-DELETE_GROUP = Operation("/contact/delete-group", _StatusData, Effect.WRITE)
-LIST_GROUP = Operation("/contact/list-group", ListData[Group])
-SET_BLACKLIST = Operation("/contact/set-blacklist", _InvalidsData, Effect.IDEMPOTENT)
-
-
 class ContactResource(Resource):
     """The address book: ``client.contact``."""
 
@@ -175,7 +160,7 @@ class ContactResource(Resource):
             details=_details(details),
             iys=_iys(iys, first_add=True),
         )
-        return await self._call(CREATE, body)
+        return await self._call(ops.CONTACT_CREATE, body)
 
     async def update(
         self,
@@ -210,7 +195,7 @@ class ContactResource(Resource):
             details=_details(details),
             iys=_iys(iys, first_add=False),
         )
-        await self._call(UPDATE, body)
+        await self._call(ops.CONTACT_UPDATE, body)
 
     async def delete(
         self, *, uuids: Iterable[str], permanent: bool = False, group_uuid: str | None = None
@@ -231,7 +216,7 @@ class ContactResource(Resource):
             permanent=1 if check_bool(permanent, "permanent") else 0,
             group_uuid=opt_str(group_uuid, "group_uuid"),
         )
-        await self._call(DELETE, body)
+        await self._call(ops.CONTACT_DELETE, body)
 
     async def import_(
         self,
@@ -281,7 +266,7 @@ class ContactResource(Resource):
             is_in_blacklist=check_bool(is_in_blacklist, "is_in_blacklist"),
             group_uuids=str_list(group_uuids, "group_uuids") or None,
         )
-        await self._call(IMPORT, body)
+        await self._call(ops.CONTACT_IMPORT, body)
 
     def list(
         self,
@@ -319,7 +304,12 @@ class ContactResource(Resource):
             group_uuid=opt_str(group_uuid, "group_uuid"),
         )
         return self._paginate(
-            LIST, body, page_size=page_size, page_index=page_index, limit=limit, key=_uuid_key
+            ops.CONTACT_LIST,
+            body,
+            page_size=page_size,
+            page_index=page_index,
+            limit=limit,
+            key=_uuid_key,
         )
 
     async def create_group(
@@ -345,7 +335,7 @@ class ContactResource(Resource):
             parent_uuid=opt_str(parent_uuid, "parent_uuid"),
             gsms=number_list(gsms, "gsms"),
         )
-        return await self._call(CREATE_GROUP, body)
+        return await self._call(ops.CONTACT_CREATE_GROUP, body)
 
     async def update_group(
         self,
@@ -363,7 +353,7 @@ class ContactResource(Resource):
             parent_uuid=opt_str(parent_uuid, "parent_uuid"),
             gsms=number_list(gsms, "gsms"),
         )
-        await self._call(UPDATE_GROUP, body)
+        await self._call(ops.CONTACT_UPDATE_GROUP, body)
 
     async def delete_group(
         self,
@@ -391,7 +381,7 @@ class ContactResource(Resource):
             uuids=None if uuids is None else _required_list(uuids, "uuids"),
             include_contacts=check_bool(include_contacts, "include_contacts") or None,
         )
-        await self._call(DELETE_GROUP, body)
+        await self._call(ops.CONTACT_DELETE_GROUP, body)
 
     def list_group(
         self,
@@ -409,7 +399,12 @@ class ContactResource(Resource):
             parent_uuid=opt_str(parent_uuid, "parent_uuid"),
         )
         return self._paginate(
-            LIST_GROUP, body, page_size=page_size, page_index=page_index, limit=limit, key=_uuid_key
+            ops.CONTACT_LIST_GROUP,
+            body,
+            page_size=page_size,
+            page_index=page_index,
+            limit=limit,
+            key=_uuid_key,
         )
 
     @overload
@@ -511,7 +506,7 @@ class ContactResource(Resource):
                 return_invalids=True if lenient else None,
             )
             try:
-                data = await self._call(SET_BLACKLIST, body)
+                data = await self._call(ops.CONTACT_SET_BLACKLIST, body)
             except NodeSMSError as exc:
                 _annotate(exc, chunk_index, len(chunks), applied, len(entries))
                 raise

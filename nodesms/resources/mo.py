@@ -6,10 +6,10 @@ from datetime import datetime
 
 from msgspec import field
 
-from .._operation import Operation
+from .. import _operations as ops
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator
 from .._validate import opt_str
-from ..models import ListData, MoRequest
+from ..models import MoRequest
 from ._base import PagedBody, Resource
 
 __all__ = ["MoResource"]
@@ -20,9 +20,6 @@ class _ListRequestBody(PagedBody, frozen=True, kw_only=True, omit_defaults=True)
     user_uuid: str | None = field(default=None, name="userUUID")
     start_date: str | None = field(default=None, name="startDate")
     finish_date: str | None = field(default=None, name="finishDate")
-
-
-LIST_REQUEST = Operation("/mo/list-request", ListData[MoRequest])
 
 
 class MoResource(Resource):
@@ -61,7 +58,12 @@ class MoResource(Resource):
             finish_date=finish,
         )
         return self._paginate(
-            LIST_REQUEST, body, page_size=page_size, page_index=page_index, limit=limit, key=_key
+            ops.MO_LIST_REQUEST,
+            body,
+            page_size=page_size,
+            page_index=page_index,
+            limit=limit,
+            key=_key,
         )
 
 

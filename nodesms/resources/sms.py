@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import builtins
 import logging
+import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
-from typing import Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeAlias, TypeVar
 
 import msgspec
 from msgspec import field
 
+from .. import _operations as ops
 from .._dates import gateway_now, next_minute, to_gateway, wire_minute, wire_second
 from .._numbers import normalize_number
-from .._operation import Effect, Operation
+from .._operation import Operation
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator
 from .._validate import (
     check_custom_id,
@@ -38,7 +40,6 @@ from ..enums import (
 from ..errors import ConflictError, ValidationError
 from ..models import (
     InquiryRecord,
-    ListData,
     Message,
     Package,
     PackageCreated,
@@ -47,10 +48,13 @@ from ..models import (
     Sender,
     Summary,
     _PkgIdData,
-    _StatusData,
 )
 from ..text import resolve_encoding
 from ._base import Body, PagedBody, Resource
+
+if TYPE_CHECKING:
+    from .._bulk import BulkInput, BulkResult
+    from .._campaign import ProgressCallback
 
 __all__ = ["SmsResource"]
 
@@ -175,20 +179,6 @@ class _InquiryBody(_DateRangeBody, frozen=True, kw_only=True, omit_defaults=True
     sender: str | None = None
 
 
-# --- operations ------------------------------------------------------------------------------
-
-CREATE_OTP = Operation("/sms/create-otp", _PkgIdData, Effect.CREATE, soap="sendOtp")
-CREATE = Operation("/sms/create", _PkgIdData, Effect.CREATE, soap="sendSms")
-CREATE_KVKK = Operation("/sms/create-kvkk", _PkgIdData, Effect.WRITE)
-LIST = Operation("/sms/list", ListData[Package], soap="getSmsPackages")
-LIST_ITEM = Operation("/sms/list-item", ListData[PackageItem], soap="getSmsPackageItems")
-LIST_SENDER = Operation("/sms/list-sender", ListData[Sender], soap="getSmsSenders")
-CANCEL = Operation("/sms/cancel", _StatusData, Effect.WRITE, soap="cancelSmsPackage")
-RECREATE = Operation("/sms/recreate", _PkgIdData, Effect.WRITE)
-SUMMARY = Operation("/sms/summary", Summary)
-INQUIRY_NUMBER = Operation("/sms/inquiry-number", ListData[InquiryRecord])
-
-
 class SmsResource(Resource):
     """SMS packages: ``client.sms``."""
 
@@ -242,7 +232,7 @@ class SmsResource(Resource):
             custom_id=custom_id,
             trust_date=None if trust_date is None else wire_second(trust_date, tz, "trust_date"),
         )
-        return await self._create_exactly_once(CREATE_OTP, body, sender, content, chosen)
+        return await self._create_exactly_once(ops.SMS_CREATE_OTP, body, sender, content, chosen)
 
     async def create(
         self,
@@ -340,7 +330,7 @@ class SmsResource(Resource):
             commercial=commercial,
             custom_id=custom_id,
         )
-        return await self._create_exactly_once(CREATE, body, sender, content, chosen)
+        return await self._create_exactly_once(ops.SMS_CREATE, body, sender, content, chosen)
 
     async def create_kvkk(
         self,
@@ -382,7 +372,7 @@ class SmsResource(Resource):
             validity=check_range(validity, 3, 1440, "validity"),
             push_settings=_push(push_url),
         )
-        created = await self._call(CREATE_KVKK, body)
+        created = await self._call(ops.SMS_CREATE_KVKK, body)
         return PackageCreated(pkg_id=created.pkg_id, encoding=chosen)
 
     def list(
@@ -438,7 +428,7 @@ class SmsResource(Resource):
             return msgspec.structs.replace(body, finish_date=wire_minute(bound, tz, "finish_date"))
 
         return self._paginate(
-            LIST,
+            ops.SMS_LIST,
             body if finish_date is not None else pinned,
             page_size=page_size,
             page_index=page_index,
@@ -474,7 +464,12 @@ class SmsResource(Resource):
             state=check_enum(state, ItemState, "state"),
         )
         return self._paginate(
-            LIST_ITEM, body, page_size=page_size, page_index=page_index, limit=limit, key=_item_key
+            ops.SMS_LIST_ITEM,
+            body,
+            page_size=page_size,
+            page_index=page_index,
+            limit=limit,
+            key=_item_key,
         )
 
     def list_sender(
@@ -489,7 +484,7 @@ class SmsResource(Resource):
         """The account's sender names and their approval status (``/sms/list-sender``)."""
         body = _ListSenderBody(keyword=keyword, status=check_enum(status, SenderStatus, "status"))
         return self._paginate(
-            LIST_SENDER, body, page_size=page_size, page_index=page_index, limit=limit
+            ops.SMS_LIST_SENDER, body, page_size=page_size, page_index=page_index, limit=limit
         )
 
     async def cancel(
@@ -503,7 +498,8 @@ class SmsResource(Resource):
         """
         exactly_one(pkg_id=pkg_id, uuid=uuid, custom_id=custom_id)
         await self._call(
-            CANCEL, _PackageRefBody(id=_int(pkg_id, "pkg_id"), uuid=uuid, custom_id=custom_id)
+            ops.SMS_CANCEL,
+            _PackageRefBody(id=_int(pkg_id, "pkg_id"), uuid=uuid, custom_id=custom_id),
         )
 
     async def recreate(
@@ -521,7 +517,7 @@ class SmsResource(Resource):
         """
         exactly_one(pkg_id=pkg_id, uuid=uuid)
         created = await self._call(
-            RECREATE,
+            ops.SMS_RECREATE,
             _RecreateBody(
                 id=_int(pkg_id, "pkg_id"),
                 uuid=uuid,
@@ -539,7 +535,9 @@ class SmsResource(Resource):
         Give ``start_date``: without it the gateway scans the whole history.
         """
         start, finish = self._date_range(start_date, finish_date)
-        return await self._call(SUMMARY, _DateRangeBody(start_date=start, finish_date=finish))
+        return await self._call(
+            ops.SMS_SUMMARY, _DateRangeBody(start_date=start, finish_date=finish)
+        )
 
     async def inquiry_number(
         self,
@@ -555,12 +553,134 @@ class SmsResource(Resource):
         """
         start, finish = self._date_range(start_date, finish_date, max_months=3)
         data = await self._call(
-            INQUIRY_NUMBER,
+            ops.SMS_INQUIRY_NUMBER,
             _InquiryBody(
                 gsm=number(gsm, "gsm"), sender=sender, start_date=start, finish_date=finish
             ),
         )
         return data.items or []
+
+    async def send_bulk(
+        self,
+        messages: BulkInput,
+        *,
+        campaign_id: str,
+        sender: str,
+        title: str,
+        content: str | None = None,
+        chunk_size: int = 1000,
+        max_concurrency: int = 8,
+        journal: str | os.PathLike[str] | None = None,
+        on_progress: ProgressCallback | None = None,
+        check_credit: bool = False,
+        encoding: EncodingArg = "auto",
+        validity: int | None = None,
+        push_url: str | None = None,
+        commercial: bool | None = None,
+        sending_date: datetime | None = None,
+        max_parts: int | None = None,
+    ) -> BulkResult:
+        """Send a campaign of any size: personalised messages in packages of ``chunk_size``.
+
+        The input is read lazily (a million messages do not grow the memory): an iterable or
+        async iterable of :class:`~nodesms.Message`, ``(number, text)`` pairs, or bare numbers
+        (then ``content`` is their text). Chunk ``k`` (messages ``k * chunk_size`` onwards) is
+        sent as one many-to-many package with the customID ``f"{campaign_id}.{k}"``.
+
+        Running it again with the same ``campaign_id`` and input, after any crash (even
+        ``kill -9``), sends nothing twice and loses nothing: chunks recorded in ``journal`` are
+        skipped, and any other chunk that was already sent is found by its customID.
+
+        A bad number or text never stops the campaign: it is a :class:`~nodesms.BulkFailure`
+        in ``result.failed``, with its input index; so are the messages of a chunk the gateway
+        refused for good (or after the client's retry policy ran out of attempts).
+
+        Args:
+            messages: the input, see above.
+            campaign_id: names the campaign (1-80 letters, digits, ``-``, ``.``, ``_``); it
+                makes the chunks' customIDs, so reuse it only to resume the same campaign.
+            sender: an approved sender name.
+            title: the packages' title.
+            content: the text of bare numbers, and the packages' description (default: the
+                title).
+            chunk_size: messages per package, 1 to 1000.
+            max_concurrency: chunk requests in flight at most. Below it the runner adapts to
+                the account's concurrency limit: it starts with one, grows while answers come
+                back, and on a concurrency refusal (SMS50) drops to what fitted and sends the
+                refused chunk again, so the limit never surfaces as an error.
+            journal: a SQLite file recording the chunks done (created if missing), so a rerun
+                skips them without asking the gateway. Written off the event loop, in groups.
+            on_progress: called (or awaited, if it returns an awaitable) with a
+                :class:`~nodesms.BulkProgress` after each chunk.
+            check_credit: before sending anything, count the parts left to send and compare
+                them with :meth:`user.credit() <nodesms.resources.UserResource.credit>`;
+                raise :class:`~nodesms.InsufficientCreditError` if they exceed it. The input
+                is read twice, so it must be re-iterable (a list, not a generator).
+            encoding, validity, push_url, commercial, sending_date: as on :meth:`create`.
+            max_parts: refuse (as a ``BulkFailure``) any text longer than this many parts.
+
+        Returns:
+            A :class:`~nodesms.BulkResult`: packages in chunk order, failures in input order.
+
+        Raises:
+            ValidationError: a setting is wrong (nothing was sent), or the journal belongs to
+                another campaign or other settings.
+            InsufficientCreditError: with ``check_credit``, the credit does not cover it.
+        """
+        from .._bulk import campaign_options
+        from .._campaign import run_campaign
+
+        options = campaign_options(
+            self._client,
+            campaign_id=campaign_id,
+            sender=sender,
+            title=title,
+            content=content,
+            chunk_size=chunk_size,
+            encoding=encoding,
+            validity=validity,
+            push_url=push_url,
+            commercial=commercial,
+            sending_date=sending_date,
+            max_parts=max_parts,
+        )
+        return await run_campaign(
+            self._client,
+            messages,
+            options,
+            max_concurrency=max_concurrency,
+            journal=journal,
+            on_progress=on_progress,
+            check_credit=check_credit,
+        )
+
+    async def wait(
+        self,
+        pkg_ids: Iterable[int],
+        *,
+        timeout: float = 600.0,
+        poll_interval: float = 5.0,
+        max_interval: float = 60.0,
+    ) -> builtins.list[Package]:
+        """Wait until every package is in a final state; return them in the order given.
+
+        Polls :meth:`list` with up to 1000 ids a request. It polls every ``poll_interval``
+        seconds while packages keep finishing, and backs off (up to ``max_interval``) while
+        none do.
+
+        Raises:
+            WaitTimeoutError: ``timeout`` seconds passed first; it names the packages still
+                open (``.pending``) and carries those that finished (``.packages``).
+        """
+        from .._wait import wait_final
+
+        return await wait_final(
+            self._client,
+            pkg_ids,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_interval=max_interval,
+        )
 
     async def _create_exactly_once(
         self,
@@ -599,7 +719,7 @@ class SmsResource(Resource):
     async def _find_by_custom_id(self, custom_id: str) -> Package | None:
         # No date bounds: the package may carry any timestamp the gateway's clock gave it.
         body = _ListBody(custom_ids=[custom_id], page_index=0, page_size=10)
-        data = await self._call(LIST, body)
+        data = await self._call(ops.SMS_LIST, body)
         return next((pkg for pkg in data.items or () if pkg.custom_id == custom_id), None)
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from .._operation import Operation
+from .. import _operations as ops
 from ..models import Credit
 from ._base import Resource
 
 __all__ = ["UserResource"]
-
-CREDIT = Operation("/user/credit", Credit, soap="getUserCredit")
 
 
 class UserResource(Resource):
@@ -16,4 +14,4 @@ class UserResource(Resource):
 
     async def credit(self) -> Credit:
         """The account's credit balance (``/user/credit``)."""
-        return await self._call(CREDIT)
+        return await self._call(ops.USER_CREDIT)

@@ -118,6 +118,10 @@ class Faults:
         self._choices: tuple[Fault, ...] = ()
         self._operations: frozenset[str] | None = None
         self._rng = random.Random(0)
+        self._limit: int | None = None
+        self._limit_fault = Fault.error("ERR_MULTI_REQUEST_NOT_PERMITTED")
+        self._limited: frozenset[str] | None = None
+        self._in_flight: dict[str, int] = {}
         self.injected: list[tuple[str, Fault]] = []
 
     def push(self, operation: str, *faults: Fault) -> None:
@@ -158,6 +162,46 @@ class Faults:
             raise ValueError("random faults need at least one choice")
         self._operations = frozenset(operations) if operations is not None else None
         self._rng = random.Random(seed)
+
+    def limit_concurrency(
+        self,
+        limit: int | None,
+        *,
+        operations: Iterable[str] | None = None,
+        code: str = "ERR_MULTI_REQUEST_NOT_PERMITTED",
+    ) -> None:
+        """Refuse a request with ``code`` (SMS50) while ``limit`` others are in flight.
+
+        Real accounts have such a limit; each operation key counts its own requests in
+        flight, latency included (a refused request is answered after the same latency but
+        does not count). ``operations`` limits it to those keys (default: all);
+        ``limit=None`` switches it off. Refusals are recorded in ``injected``.
+        """
+        if limit is not None and limit < 1:
+            raise ValueError("limit must be at least 1")
+        self._limit = limit
+        self._limited = frozenset(operations) if operations is not None else None
+        self._limit_fault = Fault.error(code)
+
+    def enter(self, operation: str) -> Fault | None:
+        """Admit a request (counted in flight until :meth:`leave`), or return the refusal to
+        answer with when the limit is reached (a refused request is not counted, as on a real
+        gateway, which refuses on arrival)."""
+        count = self._in_flight.get(operation, 0)
+        limited = self._limited is None or operation in self._limited
+        if self._limit is not None and limited and count >= self._limit:
+            self.injected.append((operation, self._limit_fault))
+            return self._limit_fault
+        self._in_flight[operation] = count + 1
+        return None
+
+    def leave(self, operation: str) -> None:
+        """The request admitted by :meth:`enter` has been answered."""
+        self._in_flight[operation] -= 1
+
+    def in_flight(self, operation: str) -> int:
+        """Requests to ``operation`` admitted and not yet answered."""
+        return self._in_flight.get(operation, 0)
 
     def take(self, operation: str) -> Fault | None:
         """The fault for this request to ``operation``, if any (consumes it)."""

@@ -160,9 +160,9 @@ class FakeGateway:
     def _make_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY)
         app.on_response_prepare.append(self._stamp_date)
-        for path, op in self._server.operations.items():
+        for path, route in self._server.routes.items():
             app.router.add_post(path, self._server.json_endpoint)
-            if op.get:
+            if route.get:
                 app.router.add_get(path, self._server.json_endpoint, allow_head=False)
         try:
             soap = importlib.import_module("nodesms.testing._soap")

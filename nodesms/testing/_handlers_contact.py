@@ -7,12 +7,13 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from nodesms import _operations as ops
 from nodesms.enums import ContactFilter
 from nodesms.testing._clock import format_wire
 from nodesms.testing._errors import GatewayError
 from nodesms.testing._model import Contact, Group, ImportResult, MoRequest
 from nodesms.testing._params import Params, normalize_number
-from nodesms.testing._registry import operation
+from nodesms.testing._registry import handles
 from nodesms.testing._state import GatewayState
 from nodesms.testing._wire import page_of
 
@@ -110,7 +111,7 @@ def _active(state: GatewayState, uuid: str) -> Contact:
 # -- contacts ------------------------------------------------------------------------------
 
 
-@operation("/contact/create")
+@handles(ops.CONTACT_CREATE)
 async def create_contact(state: GatewayState, p: Params) -> dict[str, Any]:
     """Add a contact (SMS12 when one with this gsm exists)."""
     gsm = p.number("gsm")
@@ -126,7 +127,7 @@ async def create_contact(state: GatewayState, p: Params) -> dict[str, Any]:
     return contact_out(state, contact)
 
 
-@operation("/contact/update")
+@handles(ops.CONTACT_UPDATE)
 async def update_contact(state: GatewayState, p: Params) -> dict[str, Any]:
     """Change the given fields of a contact."""
     contact = _active(state, p.req_str("uuid"))
@@ -156,7 +157,7 @@ async def update_contact(state: GatewayState, p: Params) -> dict[str, Any]:
     return {"status": 1}
 
 
-@operation("/contact/delete")
+@handles(ops.CONTACT_DELETE)
 async def delete_contacts(state: GatewayState, p: Params) -> dict[str, Any]:
     """Archive contacts (``permanent=1``: delete for good); ``groupUUID`` limits to a group."""
     _require_ip_restriction(state)
@@ -189,7 +190,7 @@ def _parse_csv(text: str, columns: list[str]) -> list[list[str]]:
     return rows
 
 
-@operation("/contact/import")
+@handles(ops.CONTACT_IMPORT)
 async def import_contacts(state: GatewayState, p: Params) -> dict[str, Any]:
     """Accept an import of the single-quoted CSV; rows are applied later, on the clock.
 
@@ -283,7 +284,7 @@ def _render_contacts(state: GatewayState) -> Any:
     return render
 
 
-@operation("/contact/list", get=True)
+@handles(ops.CONTACT_LIST)
 async def list_contacts(state: GatewayState, p: Params) -> dict[str, Any]:
     """Contacts (archived ones left out), oldest first, filtered and paged.
 
@@ -331,7 +332,7 @@ def _attach(state: GatewayState, p: Params, group: Group) -> None:
             contact.groups.append(group.uuid)
 
 
-@operation("/contact/create-group")
+@handles(ops.CONTACT_CREATE_GROUP)
 async def create_group(state: GatewayState, p: Params) -> dict[str, Any]:
     """Create a group, under ``parentUUID`` if given; ``gsms`` attaches saved contacts."""
     title = p.req_str("title")
@@ -345,7 +346,7 @@ async def create_group(state: GatewayState, p: Params) -> dict[str, Any]:
     return group_out(state, group, state.group_contact_counts())
 
 
-@operation("/contact/update-group")
+@handles(ops.CONTACT_UPDATE_GROUP)
 async def update_group(state: GatewayState, p: Params) -> dict[str, Any]:
     """Rename or move a group; ``gsms`` attaches saved contacts."""
     group = state.groups.get(p.req_str("uuid"))
@@ -366,7 +367,7 @@ async def update_group(state: GatewayState, p: Params) -> dict[str, Any]:
     return {"status": 1}
 
 
-@operation("/contact/delete-group")
+@handles(ops.CONTACT_DELETE_GROUP)
 async def delete_groups(state: GatewayState, p: Params) -> dict[str, Any]:
     """Delete groups and their subgroups; one delete at a time (SMS50 meanwhile).
 
@@ -406,7 +407,7 @@ async def delete_groups(state: GatewayState, p: Params) -> dict[str, Any]:
     return {"status": 1}
 
 
-@operation("/contact/list-group", get=True)
+@handles(ops.CONTACT_LIST_GROUP)
 async def list_groups(state: GatewayState, p: Params) -> dict[str, Any]:
     """Groups, filtered by title keyword and parent, paged."""
     keyword = (p.text("keyword") or "").casefold()
@@ -425,7 +426,7 @@ async def list_groups(state: GatewayState, p: Params) -> dict[str, Any]:
     return page_of(rows, index, size, render)
 
 
-@operation("/contact/set-blacklist")
+@handles(ops.CONTACT_SET_BLACKLIST)
 async def set_blacklist(state: GatewayState, p: Params) -> dict[str, Any]:
     """Set the blacklist status of contacts by uuid and/or gsm (≤ 1000 in all).
 
@@ -482,7 +483,7 @@ def mo_out(state: GatewayState, mo: MoRequest) -> dict[str, Any]:
     }
 
 
-@operation("/mo/list-request", get=True)
+@handles(ops.MO_LIST_REQUEST)
 async def list_mo_requests(state: GatewayState, p: Params) -> dict[str, Any]:
     """Incoming opt-out requests, newest first; ``keyword`` matches keyword, text or gsm."""
     keyword = (p.text("keyword") or "").casefold()

@@ -8,13 +8,14 @@ import string
 from collections.abc import Sequence
 from typing import Any
 
+from nodesms import _operations as ops
 from nodesms.enums import Encoding, ItemState, PackageFilter, PackageState, SendingType, SmsType
 from nodesms.errors import ValidationError
 from nodesms.testing._clock import format_wire, from_datetime, to_datetime
 from nodesms.testing._errors import GatewayError
 from nodesms.testing._model import Package, Sender
 from nodesms.testing._params import Params, normalize_number, operator_of
-from nodesms.testing._registry import operation
+from nodesms.testing._registry import handles
 from nodesms.testing._state import GatewayState, ListFilter, Submission
 from nodesms.testing._wire import package_items, package_out, page_of
 from nodesms.text import segments
@@ -135,7 +136,7 @@ def _package(state: GatewayState, p: Params, id_field: str = "id") -> Package:
 # -- creating ------------------------------------------------------------------------------
 
 
-@operation("/sms/create-otp")
+@handles(ops.SMS_CREATE_OTP)
 async def create_otp(state: GatewayState, p: Params) -> dict[str, Any]:
     """Create a one-recipient OTP package (validity 3–6 minutes)."""
     number = p.number("number")
@@ -186,7 +187,7 @@ def _recipients(
     return numbers, messages, (xids if any(x is not None for x in xids) else None)
 
 
-@operation("/sms/create")
+@handles(ops.SMS_CREATE)
 async def create(state: GatewayState, p: Params) -> dict[str, Any]:
     """Create a single, one-to-many or many-to-many package (checked for duplicates)."""
     sms_type = p.integer("type", SmsType.NORMAL, min=0, max=2)
@@ -231,7 +232,7 @@ async def create(state: GatewayState, p: Params) -> dict[str, Any]:
     return {"pkgID": state.submit(sub, check_duplicate=True).id}
 
 
-@operation("/sms/create-kvkk")
+@handles(ops.SMS_CREATE_KVKK)
 async def create_kvkk(state: GatewayState, p: Params) -> dict[str, Any]:
     """Send the KVKK consent link: SHORT_LINK, FIRST_NAME and LAST_NAME are filled in."""
     target = p.obj("number")
@@ -280,7 +281,7 @@ def _render_packages(chunk: Sequence[Package]) -> list[Any]:
     return [package_out(pkg) for pkg in chunk]
 
 
-@operation("/sms/list", get=True)
+@handles(ops.SMS_LIST)
 async def list_packages(state: GatewayState, p: Params) -> dict[str, Any]:
     """Packages, newest first, filtered and paged."""
     ids = p.int_list("ids")
@@ -300,7 +301,7 @@ async def list_packages(state: GatewayState, p: Params) -> dict[str, Any]:
     return page_of(state.list_packages(flt), index, size, _render_packages)
 
 
-@operation("/sms/list-item", get=True)
+@handles(ops.SMS_LIST_ITEM)
 async def list_items(state: GatewayState, p: Params) -> dict[str, Any]:
     """The items of one package (by pkgID, uuid or customID), filtered and paged."""
     pkg = _package(state, p, "pkgID")
@@ -325,7 +326,7 @@ def _render_senders(chunk: Sequence[Sender]) -> list[dict[str, Any]]:
     return [{"uuid": s.uuid, "status": s.status, "title": s.title} for s in chunk]
 
 
-@operation("/sms/list-sender", get=True)
+@handles(ops.SMS_LIST_SENDER)
 async def list_senders(state: GatewayState, p: Params) -> dict[str, Any]:
     """The account's sender names with their approval status."""
     keyword = (p.text("keyword") or "").casefold()
@@ -339,14 +340,14 @@ async def list_senders(state: GatewayState, p: Params) -> dict[str, Any]:
     return page_of(rows, index, size, _render_senders)
 
 
-@operation("/sms/cancel", get=True)
+@handles(ops.SMS_CANCEL)
 async def cancel(state: GatewayState, p: Params) -> dict[str, Any]:
     """Cancel a scheduled or not yet started package (credit refunded; SMS07 otherwise)."""
     state.cancel(_package(state, p))
     return {"status": 1}
 
 
-@operation("/sms/recreate", get=True)
+@handles(ops.SMS_RECREATE)
 async def recreate(state: GatewayState, p: Params) -> dict[str, Any]:
     """Send a completed or fully failed package again as a new package.
 
@@ -365,7 +366,7 @@ async def recreate(state: GatewayState, p: Params) -> dict[str, Any]:
     return {"pkgID": state.recreate(pkg, title).id}
 
 
-@operation("/sms/summary", get=True)
+@handles(ops.SMS_SUMMARY)
 async def summary(state: GatewayState, p: Params) -> dict[str, Any]:
     """Totals over the packages created in the period (cancelled packages left out)."""
     start, finish = _period(state, p)
@@ -390,7 +391,7 @@ async def summary(state: GatewayState, p: Params) -> dict[str, Any]:
     }
 
 
-@operation("/sms/inquiry-number", get=True)
+@handles(ops.SMS_INQUIRY_NUMBER)
 async def inquiry_number(state: GatewayState, p: Params) -> dict[str, Any]:
     """Messages sent to one number in a period (default: the last month; at most 3 months)."""
     gsm = p.number("gsm")
@@ -430,7 +431,7 @@ async def inquiry_number(state: GatewayState, p: Params) -> dict[str, Any]:
     return {"stats": {"totalRecord": len(rows)}, "list": rows}
 
 
-@operation("/user/credit", get=True)
+@handles(ops.USER_CREDIT)
 async def user_credit(state: GatewayState, p: Params) -> dict[str, Any]:
     """The account's credit balance."""
     return {"credit": state.credit}

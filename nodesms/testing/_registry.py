@@ -1,10 +1,11 @@
-"""The operation table: each JSON endpoint as one small declaration.
+"""The fake's routes: one handler for each operation of :mod:`nodesms._operations`.
 
 A handler is ``async def handler(state: GatewayState, params: Params) -> data``; it raises
 :class:`GatewayError` to answer with an error. ``data`` is what goes into the envelope's
 ``data`` (dicts, lists, msgspec Structs); the request/response path around it (body parsing,
 auth, faults, envelope) lives in :mod:`nodesms.testing._server` and is shared by every
-operation and protocol.
+operation and protocol. Paths and whether ``GET`` is answered come from the operations table,
+never from here.
 """
 
 from __future__ import annotations
@@ -13,39 +14,51 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from nodesms._operation import Operation
 from nodesms.testing._params import Params
 from nodesms.testing._state import GatewayState
 
-__all__ = ["OPERATIONS", "Handler", "Operation", "operation", "operations"]
+__all__ = ["ROUTES", "Handler", "Route", "handles", "routes"]
 
 Handler = Callable[[GatewayState, Params], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
-class Operation:
-    """One endpoint: its path, whether GET is allowed beside POST, and its handler."""
+class Route:
+    """One operation of the table and the handler that serves it."""
 
-    path: str
+    op: Operation[Any]
     handler: Handler
-    get: bool
+
+    @property
+    def path(self) -> str:
+        """The JSON path."""
+        return self.op.path
+
+    @property
+    def get(self) -> bool:
+        """Whether GET is answered beside POST."""
+        return self.op.get
 
 
-OPERATIONS: dict[str, Operation] = {}
-"""Every registered operation, by path (filled by the handler modules on import)."""
+ROUTES: dict[str, Route] = {}
+"""Every registered route, by path (filled by the handler modules on import)."""
 
 
-def operation(path: str, *, get: bool = False) -> Callable[[Handler], Handler]:
-    """Register the decorated handler for ``path`` (``get``: also answer GET)."""
+def handles(op: Operation[Any]) -> Callable[[Handler], Handler]:
+    """Register the decorated handler for the table's operation ``op``."""
 
     def register(handler: Handler) -> Handler:
-        OPERATIONS[path] = Operation(path, handler, get)
+        if op.path in ROUTES:
+            raise RuntimeError(f"{op.path} has two handlers")
+        ROUTES[op.path] = Route(op, handler)
         return handler
 
     return register
 
 
-def operations() -> dict[str, Operation]:
-    """The operation table, with every handler module loaded."""
+def routes() -> dict[str, Route]:
+    """Every route, with every handler module loaded."""
     from nodesms.testing import _handlers_contact, _handlers_sms  # noqa: F401
 
-    return OPERATIONS
+    return ROUTES

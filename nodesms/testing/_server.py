@@ -23,7 +23,7 @@ from aiohttp import web
 from nodesms.testing._errors import GatewayError
 from nodesms.testing._faults import Fault, FaultKind, Faults
 from nodesms.testing._params import Params
-from nodesms.testing._registry import operations
+from nodesms.testing._registry import routes
 from nodesms.testing._state import GatewayState
 
 __all__ = ["JSON_CODEC", "Codec", "GatewayServer", "JsonCodec", "RecordedRequest"]
@@ -137,13 +137,13 @@ class GatewayServer:
         self._error_http_status = error_http_status
         self._sync = sync
         self._after = after
-        self.operations = operations()
+        self.routes = routes()
 
     # -- JSON --------------------------------------------------------------------------------
 
     async def json_endpoint(self, request: web.Request) -> web.StreamResponse:
         """The aiohttp handler of every JSON operation path."""
-        op = self.operations[request.path]
+        op = self.routes[request.path]
         params: Mapping[str, Any] = {}
         parse_error: GatewayError | None = None
         if request.method == "GET":
@@ -225,6 +225,29 @@ class GatewayServer:
                 authenticated=authenticated,
             )
         )
+        refusal = self.faults.enter(key)
+        if refusal is not None:
+            delay = self.latency.get(key)
+            if delay:
+                await asyncio.sleep(delay)
+            return self._fault_response(refusal, codec)
+        try:
+            return await self._serve(
+                request, key, operation, params, codec, authenticated, parse_error
+            )
+        finally:
+            self.faults.leave(key)
+
+    async def _serve(
+        self,
+        request: web.Request,
+        key: str,
+        operation: str,
+        params: Mapping[str, Any],
+        codec: Codec,
+        authenticated: bool,
+        parse_error: GatewayError | None,
+    ) -> web.StreamResponse:
         delay = self.latency.get(key)
         if delay:
             await asyncio.sleep(delay)
@@ -270,7 +293,7 @@ class GatewayServer:
     async def _call(self, operation: str, params: Mapping[str, Any], codec: Codec) -> web.Response:
         self._sync()
         try:
-            data = await self.operations[operation].handler(self.state, Params(params))
+            data = await self.routes[operation].handler(self.state, Params(params))
         except GatewayError as error:
             return self.error_response(error, codec)
         except Exception:

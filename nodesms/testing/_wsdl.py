@@ -11,20 +11,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from nodesms._operations import OPERATIONS
+
 __all__ = ["SOAP_OPERATIONS", "wsdl_document"]
 
-SOAP_OPERATIONS: dict[str, str] = {
-    "sendOtp": "/sms/create-otp",
-    "sendSms": "/sms/create",
-    "getSmsPackages": "/sms/list",
-    "getSmsPackageItems": "/sms/list-item",
-    "getSmsSenders": "/sms/list-sender",
-    "cancelSmsPackage": "/sms/cancel",
-    "getUserCredit": "/user/credit",
-}
-"""SOAP operation name → the JSON operation that does its work."""
+SOAP_OPERATIONS: dict[str, str] = {op.soap: op.path for op in OPERATIONS if op.soap is not None}
+"""SOAP operation name → the JSON operation that does its work (from the operations table)."""
 
-# name → (request fields, type of the answer's data). Fields are (name, XSD type).
+# SOAP name → (request fields, type of the answer's data). Fields are (name, XSD type). The
+# document describes exactly the operations SOAP_OPERATIONS names: a table entry without
+# fields here fails at import (KeyError), an entry here that the table lacks is not used.
 _STR, _INT, _LONG, _BOOL = "xsd:string", "xsd:int", "xsd:long", "xsd:boolean"
 _CREDENTIALS = (("username", _STR), ("password", _STR))
 _PAGING = (("pageIndex", _INT), ("pageSize", _INT))
@@ -194,7 +190,8 @@ def _schema() -> str:
         f"{_fields((('nr', _STR), ('msg', _STR), ('xid', _STR)), '          ')}"
         "        </xsd:all>\n      </xsd:complexType>\n"
     )
-    for operation, (fields, data) in _REQUESTS.items():
+    for operation in SOAP_OPERATIONS:
+        fields, data = _REQUESTS[operation]
         out.append(
             f'      <xsd:element name="{operation}">\n        <xsd:complexType>\n'
             f"          <xsd:all>\n{_fields(_CREDENTIALS + fields, '            ')}"
@@ -213,7 +210,7 @@ def _schema() -> str:
 
 def _definitions() -> str:
     messages, port_ops, binding_ops = [], [], []
-    for operation in _REQUESTS:
+    for operation in SOAP_OPERATIONS:
         messages.append(
             f'  <wsdl:message name="{operation}Request">\n'
             f'    <wsdl:part name="parameters" element="tns:{operation}"/>\n'

@@ -1,0 +1,639 @@
+"""The campaign core: plan an input into chunks, send one chunk, assemble the result.
+
+It knows nothing about how chunks are scheduled, so two runners share it: the local one
+(:mod:`nodesms._campaign`, behind ``client.sms.send_bulk``) and the distributed one
+(:mod:`nodesms.integrations.taskiq`). Its pieces, in the order a runner uses them:
+
+- :class:`CampaignOptions` — everything a chunk needs besides its messages (sender, title,
+  encoding, validity, push URL, chunk size...), validated once by :func:`campaign_options`. A
+  msgspec Struct: it travels to worker processes as it is.
+- :func:`plan` / :func:`aplan` — read the input lazily (an iterable or an async iterable) and
+  yield :class:`Chunk` s: chunk ``k`` holds input messages ``k * chunk_size`` up to the next
+  chunk, carries the deterministic customID ``f"{campaign_id}.{k}"``, and keeps only valid,
+  normalised messages; a bad number or text becomes a :class:`BulkFailure` with its input index.
+  Chunk boundaries follow input positions, not valid messages, so the same input always gives
+  the same chunks. Chunks a runner already knows are done can be skipped without validating.
+- :func:`send_chunk` — send one chunk with a client (one request, no retry of its own) and
+  return its :class:`ChunkOutcome`: ``SENT`` with the package (a package that already exists
+  under the chunk's customID, from an earlier run or attempt, is found and returned, never made
+  twice), ``RETRY`` (a transient failure: send the same chunk again later), ``LIMITED`` (the
+  account's concurrency limit, SMS50: nothing was created; send again with fewer in flight), or
+  ``FAILED`` (refused for good: every message of the chunk becomes a :class:`BulkFailure`).
+  :func:`give_up` turns a ``RETRY`` that has run out of attempts into a ``FAILED``.
+- :func:`assemble` — the :class:`BulkResult` from the outcomes, in chunk order.
+
+Everything that crosses a process boundary (options, chunks, outcomes, failures, results) is a
+msgspec Struct: ``msgspec.msgpack.encode`` / ``decode(..., type=Chunk)`` round-trip it.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal, TypeAlias
+
+import msgspec
+
+from ._numbers import normalize_number
+from ._operation import Effect
+from ._operations import SMS_CREATE
+from ._retry import is_retryable
+from ._validate import check_range, non_empty_str, opt_bool
+from .enums import Encoding, SendingType, SmsType
+from .errors import APIError, ConcurrencyLimitError, NodeSMSError, ValidationError
+from .models import Message, PackageCreated
+from .resources.sms import _CreateBody, _future, _PersonalNumber, _push, _PushSettings
+from .text import resolve_encoding, segments
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from ._client import Client
+
+__all__ = [
+    "MAX_CHUNK_SIZE",
+    "BulkFailure",
+    "BulkInput",
+    "BulkProgress",
+    "BulkResult",
+    "CampaignOptions",
+    "Chunk",
+    "ChunkOutcome",
+    "OutcomeKind",
+    "aplan",
+    "assemble",
+    "campaign_options",
+    "give_up",
+    "plan",
+    "send_chunk",
+]
+
+MAX_CHUNK_SIZE = 1000
+"""Messages per package at most: the gateway's own limit on a parameter list."""
+_MAX_CAMPAIGN_ID = 80  # leaves room for ".<chunk index>" within the 100 of a customID
+_CAMPAIGN_ID = re.compile(r"[A-Za-z0-9.\-_]{1,80}")
+_MAX_XID = 32
+
+BulkItem: TypeAlias = Message | tuple[str | int, str] | str | int
+"""One input item: a message, a ``(number, text)`` pair, or a bare number (with ``content=``)."""
+BulkInput: TypeAlias = Iterable[BulkItem] | AsyncIterable[BulkItem] | Mapping[str, str]
+"""A campaign's input: any iterable or async iterable of :data:`BulkItem`, or a mapping
+number → text."""
+
+
+class BulkFailure(msgspec.Struct, frozen=True):
+    """One message of a campaign that was not sent.
+
+    Attributes:
+        index: its 0-based position in the input.
+        number: the number as it was given (as a string).
+        reason: why, in words (the field at fault and the rule, or the gateway's answer).
+        error: the name of the error class (``"ValidationError"``, ``"ConflictError"``...).
+        code: the gateway's error code or name, when the gateway refused the chunk.
+    """
+
+    index: int
+    number: str
+    reason: str
+    error: str
+    code: str | None = None
+
+
+class BulkProgress(msgspec.Struct, frozen=True):
+    """Where a campaign stands; ``on_progress`` receives one after each chunk.
+
+    Attributes:
+        chunks: chunks finished (sent, failed, or found done by a journal or customID).
+        packages: packages created (or found) so far.
+        messages: messages in those packages.
+        parts: SMS parts in those packages (parts × recipients, counted locally).
+        failed: messages that will not be sent (bad input, refused chunks).
+        in_flight: chunk requests waiting for an answer.
+        concurrency: chunk requests currently allowed at once (adapts to the gateway).
+        limited: concurrency-limit answers (SMS50) met so far.
+        elapsed: seconds since the campaign started.
+    """
+
+    chunks: int
+    packages: int
+    messages: int
+    parts: int
+    failed: int
+    in_flight: int
+    concurrency: int
+    limited: int
+    elapsed: float
+
+
+class BulkResult(msgspec.Struct, frozen=True):
+    """What a campaign did.
+
+    Attributes:
+        packages: the packages, in chunk order (one per chunk that had a valid message).
+        failed: the messages not sent, in input order, with why.
+        messages: messages in ``packages``.
+        parts: SMS parts in ``packages`` (each recipient's parts, counted locally; operators
+            bill per part).
+        credit: the account's balance change during the run, when it was read
+            (``check_credit=True``); ``None`` otherwise. Other sends on the account at the same
+            time count in it too.
+        chunks: chunks in the input.
+    """
+
+    packages: list[PackageCreated]
+    failed: list[BulkFailure]
+    messages: int
+    parts: int
+    credit: float | None = None
+    chunks: int = 0
+
+    @property
+    def pkg_ids(self) -> list[int]:
+        """The package ids, in chunk order (what :meth:`~nodesms.resources.SmsResource.wait`
+        takes)."""
+        return [pkg.pkg_id for pkg in self.packages]
+
+
+class CampaignOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """The settings every chunk of a campaign is sent with (build it with
+    :func:`campaign_options`, which validates it).
+
+    ``encoding`` is ``None`` for ``"auto"``; ``sending_date`` is already in the wire's form.
+    ``content`` is the package description, and the text of input items that are bare numbers.
+    """
+
+    campaign_id: str
+    sender: str
+    title: str
+    content: str
+    chunk_size: int = MAX_CHUNK_SIZE
+    encoding: int | None = None
+    validity: int | None = None
+    push_url: str | None = None
+    commercial: bool | None = None
+    sending_date: str | None = None
+    max_parts: int | None = None
+    text_given: bool = False
+
+    def custom_id(self, index: int) -> str:
+        """The customID of chunk ``index``."""
+        return f"{self.campaign_id}.{index}"
+
+
+def campaign_options(
+    client: Client,
+    *,
+    campaign_id: str,
+    sender: str,
+    title: str,
+    content: str | None = None,
+    chunk_size: int = MAX_CHUNK_SIZE,
+    encoding: Encoding | int | Literal["auto"] = "auto",
+    validity: int | None = None,
+    push_url: str | None = None,
+    commercial: bool | None = None,
+    sending_date: datetime | None = None,
+    max_parts: int | None = None,
+) -> CampaignOptions:
+    """Check a campaign's settings and freeze them into :class:`CampaignOptions`.
+
+    Raises:
+        ValidationError: a setting is wrong; it names the parameter.
+    """
+    if not isinstance(campaign_id, str) or not _CAMPAIGN_ID.fullmatch(campaign_id):
+        raise ValidationError(
+            f"must be 1-{_MAX_CAMPAIGN_ID} characters of ASCII letters, digits, '-', '.' and "
+            "'_' (chunk k is sent with the customID '<campaign_id>.k')",
+            field="campaign_id",
+        )
+    sender = non_empty_str(sender, "sender")
+    title = non_empty_str(title, "title")
+    if content is not None:
+        content = non_empty_str(content, "content")
+        segments(content, encoding)  # the same checks as each message's text
+    elif encoding != "auto":
+        segments("", encoding)  # checks the encoding itself
+    push: _PushSettings | None = _push(push_url)
+    return CampaignOptions(
+        campaign_id=campaign_id,
+        sender=sender,
+        title=title,
+        content=content if content is not None else title,
+        text_given=content is not None,
+        chunk_size=_int_in(chunk_size, 1, MAX_CHUNK_SIZE, "chunk_size"),
+        encoding=None if encoding == "auto" else int(encoding),
+        validity=check_range(validity, 60, 1440, "validity"),
+        push_url=None if push is None else push.url,
+        commercial=opt_bool(commercial, "commercial"),
+        sending_date=_future(sending_date, client.gateway_tz),
+        max_parts=None if max_parts is None else _int_in(max_parts, 1, 255, "max_parts"),
+    )
+
+
+def _int_in(value: int, low: int, high: int, field: str) -> int:
+    checked = check_range(value, low, high, field)
+    if checked is None:
+        raise ValidationError(f"must be an integer from {low} to {high}", field=field)
+    return checked
+
+
+class Chunk(msgspec.Struct, frozen=True, kw_only=True):
+    """One package's worth of a campaign.
+
+    Attributes:
+        index: ``k``: the chunk's position; its input messages start at ``k * chunk_size``.
+        custom_id: ``f"{campaign_id}.{k}"``.
+        size: how many input messages the chunk covers (valid or not).
+        messages: the valid messages, normalised, as the wire takes them.
+        indexes: the input index of each of ``messages``.
+        encoding: the package's encoding: the one every text fits (the cheapest with "auto").
+        parts: SMS parts of ``messages`` in that encoding, summed.
+        failures: the chunk's messages that failed validation.
+    """
+
+    index: int
+    custom_id: str
+    size: int
+    messages: list[_PersonalNumber]
+    indexes: list[int]
+    encoding: int
+    parts: int
+    failures: list[BulkFailure]
+
+
+class _Planner:
+    """Turns input items into chunks: the per-message checks, shared by both input kinds."""
+
+    def __init__(self, options: CampaignOptions, skip: Callable[[int], bool] | None) -> None:
+        self.options = options
+        self.skip = skip
+        self.requested: Encoding | Literal["auto"] = (
+            "auto" if options.encoding is None else Encoding(options.encoding)
+        )
+        # Bare numbers all carry the same text: measure it once.
+        self.default = self._measure(options.content) if options.text_given else None
+        self._reset(0)
+
+    def _measure(self, text: str) -> tuple[Encoding, int]:
+        """The encoding a text goes out in, and its SMS parts in that encoding."""
+        encoding = resolve_encoding(text, self.requested)
+        return encoding, _parts(text, encoding)
+
+    def _reset(self, index: int) -> None:
+        self.index = index
+        self.skipping = self.skip is not None and self.skip(index)
+        self.seen = 0
+        self.messages: list[_PersonalNumber] = []
+        self.indexes: list[int] = []
+        self.encodings: list[int] = []
+        self.parts: list[int] = []
+        self.failures: list[BulkFailure] = []
+
+    def add(self, position: int, item: object) -> Chunk | None:
+        """Take input item number ``position``; a chunk when it completes one."""
+        self.seen += 1
+        if not self.skipping:
+            self._check(position, item)
+        if self.seen == self.options.chunk_size:
+            return self.finish()
+        return None
+
+    def finish(self) -> Chunk | None:
+        """The chunk under way (``None`` when it is empty or skipped); starts the next one."""
+        if not self.seen:
+            return None
+        chunk = None if self.skipping else self._chunk()
+        self._reset(self.index + 1)
+        return chunk
+
+    def _check(self, position: int, item: object) -> None:
+        xid: str | None = None
+        if type(item) is Message:
+            raw, text, xid = item.number, item.text, item.xid
+        elif type(item) is tuple and len(item) == 2:
+            raw, text = item
+        elif isinstance(item, (str, int)) and not isinstance(item, bool):
+            if self.default is None:
+                self._fail(position, item, "a bare number needs content= for its text")
+                return
+            raw, text = item, self.options.content
+        elif isinstance(item, Message):
+            raw, text, xid = item.number, item.text, item.xid
+        else:
+            self._fail(
+                position, item, "expected a nodesms.Message, a (number, text) pair or a number"
+            )
+            return
+        try:
+            nr = normalize_number(raw)
+        except ValidationError as exc:
+            self._fail(position, raw, f"number: {exc.reason}")
+            return
+        if text is self.options.content and self.default is not None:
+            measured = self.default
+        elif not isinstance(text, str) or not text:
+            self._fail(position, raw, "text: must be a non-empty string")
+            return
+        else:
+            try:
+                measured = self._measure(text)
+            except ValidationError as exc:
+                self._fail(position, raw, f"text: {exc.reason}")
+                return
+        limit = self.options.max_parts
+        if limit is not None and measured[1] > limit:
+            self._fail(position, raw, f"text: {measured[1]} SMS parts, more than max_parts={limit}")
+            return
+        if xid is not None and (not isinstance(xid, str) or not 0 < len(xid) <= _MAX_XID):
+            self._fail(position, raw, f"xid: must be 1-{_MAX_XID} characters")
+            return
+        self.messages.append(_PersonalNumber(nr=nr, msg=text, xid=xid))
+        self.indexes.append(position)
+        self.encodings.append(measured[0])
+        self.parts.append(measured[1])
+
+    def _fail(self, position: int, number: object, reason: str) -> None:
+        shown = number if isinstance(number, str) else repr(number)
+        self.failures.append(BulkFailure(position, shown, reason, "ValidationError"))
+
+    def _chunk(self) -> Chunk:
+        messages, indexes, parts = self.messages, self.indexes, self.parts
+        encoding = max(self.encodings, default=Encoding.DEFAULT)
+        if any(enc != encoding for enc in self.encodings):
+            # The package has one encoding: texts that alone would go cheaper are counted in
+            # the package's (a split Turkish part holds fewer characters than a GSM one).
+            messages, indexes, parts = self._recount(Encoding(encoding))
+        return Chunk(
+            index=self.index,
+            custom_id=self.options.custom_id(self.index),
+            size=self.seen,
+            messages=messages,
+            indexes=indexes,
+            encoding=encoding,
+            parts=sum(parts),
+            failures=sorted(self.failures, key=_by_index),
+        )
+
+    def _recount(self, encoding: Encoding) -> tuple[list[_PersonalNumber], list[int], list[int]]:
+        limit = self.options.max_parts
+        kept: tuple[list[_PersonalNumber], list[int], list[int]] = ([], [], [])
+        for msg, index, enc, count in zip(
+            self.messages, self.indexes, self.encodings, self.parts, strict=True
+        ):
+            if enc != encoding:
+                count = _parts(msg.msg, encoding)
+                if limit is not None and count > limit:
+                    self._fail(
+                        index,
+                        msg.nr,
+                        f"text: {count} SMS parts in the package's encoding {encoding.name}, "
+                        f"more than max_parts={limit}",
+                    )
+                    continue
+            kept[0].append(msg)
+            kept[1].append(index)
+            kept[2].append(count)
+        return kept
+
+
+# Units one SMS holds in each encoding (160 / 155 / 70), as segments() counts them.
+_SINGLE = {encoding: segments("", encoding).per_part for encoding in Encoding}
+
+
+def _parts(text: str, encoding: Encoding) -> int:
+    """SMS parts of ``text`` in ``encoding`` (one it can carry)."""
+    # No character takes more than two units (an escape pair, a surrogate pair): a text of at
+    # most half a part's units fits one part, and most texts are that short. Only longer ones
+    # need segments() to count.
+    if 2 * len(text) <= _SINGLE[encoding]:
+        return 1
+    return segments(text, encoding).parts
+
+
+def _by_index(failure: BulkFailure) -> int:
+    return failure.index
+
+
+def plan(
+    messages: Iterable[object],
+    options: CampaignOptions,
+    *,
+    skip: Callable[[int], bool] | None = None,
+) -> Iterator[Chunk]:
+    """The chunks of ``messages``, read lazily (one chunk in memory at a time).
+
+    ``skip(k)`` true means chunk ``k`` is known done: its messages are read past unchecked and
+    no chunk is yielded for it. Chunks whose messages all failed validation are yielded too
+    (with no messages), so that their failures are reported.
+    """
+    return _plan(_iterable(messages), _Planner(options, skip))
+
+
+def _plan(messages: Iterable[object], planner: _Planner) -> Iterator[Chunk]:
+    for position, item in enumerate(messages):
+        chunk = planner.add(position, item)
+        if chunk is not None:
+            yield chunk
+    last = planner.finish()
+    if last is not None:
+        yield last
+
+
+async def aplan(
+    messages: AsyncIterable[object],
+    options: CampaignOptions,
+    *,
+    skip: Callable[[int], bool] | None = None,
+) -> AsyncIterator[Chunk]:
+    """:func:`plan` for an async iterable."""
+    planner = _Planner(options, skip)
+    position = 0
+    async for item in messages:
+        chunk = planner.add(position, item)
+        position += 1
+        if chunk is not None:
+            yield chunk
+    last = planner.finish()
+    if last is not None:
+        yield last
+
+
+def _iterable(messages: object) -> Iterable[object]:
+    if isinstance(messages, (str, bytes)) or not isinstance(messages, Iterable):
+        raise ValidationError(
+            "expected an iterable (or async iterable) of messages", field="messages"
+        )
+    if isinstance(messages, Mapping):  # number -> text, as create(messages=...) takes
+        return messages.items()
+    return messages
+
+
+class OutcomeKind(str, enum.Enum):
+    """What became of one attempt to send a chunk (:attr:`ChunkOutcome.kind`)."""
+
+    SENT = "sent"
+    """The package exists (made now, or found under the chunk's customID)."""
+    EMPTY = "empty"
+    """The chunk had no valid message: nothing to send."""
+    RETRY = "retry"
+    """A transient failure (connection, timeout, maintenance, 5xx): send the chunk again."""
+    LIMITED = "limited"
+    """The account's concurrency limit (SMS50): nothing was created; send again with fewer
+    requests in flight."""
+    FAILED = "failed"
+    """Refused for good; ``failures`` lists every message of the chunk."""
+
+
+class ChunkOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    """The result of one attempt to send a chunk (see :class:`OutcomeKind`).
+
+    Attributes:
+        index: the chunk's ``k``.
+        custom_id: its customID.
+        kind: what happened.
+        package: the package, for ``SENT``.
+        messages: messages in the package (``SENT``).
+        parts: SMS parts in the package (``SENT``).
+        failures: the chunk's validation failures, and for ``FAILED`` its refused messages.
+        error: for ``RETRY`` / ``LIMITED`` / ``FAILED``, the error class name.
+        code: the gateway's error code or name, if it gave one.
+        reason: the error's message.
+        retry_after: seconds the gateway asked to wait, if it said.
+    """
+
+    index: int
+    custom_id: str
+    kind: OutcomeKind
+    package: PackageCreated | None = None
+    messages: int = 0
+    parts: int = 0
+    failures: list[BulkFailure] = msgspec.field(default_factory=list)
+    error: str | None = None
+    code: str | None = None
+    reason: str | None = None
+    retry_after: float | None = None
+
+    @property
+    def done(self) -> bool:
+        """Whether the chunk needs nothing more (sent, empty or failed for good)."""
+        return self.kind in (OutcomeKind.SENT, OutcomeKind.EMPTY, OutcomeKind.FAILED)
+
+
+async def send_chunk(client: Client, options: CampaignOptions, chunk: Chunk) -> ChunkOutcome:
+    """Send one chunk as one many-to-many package and say what became of it.
+
+    One attempt with ``client``'s settings: give it a client whose retry policy does not retry
+    (``client.with_options(retry=RetryPolicy(max_attempts=1))``) to decide retries yourself
+    from the outcome. Sending a chunk again is always safe: its customID makes the gateway
+    refuse a second package, and the one that exists is looked up and returned.
+
+    Raises:
+        Nothing from nodesms: every :class:`~nodesms.NodeSMSError` becomes an outcome. Other
+        exceptions (cancellation, bugs) propagate.
+    """
+    if not chunk.messages:
+        return _outcome(chunk, OutcomeKind.EMPTY)
+    body = _CreateBody(
+        type=SmsType.NORMAL,
+        sending_type=SendingType.MANY_TO_MANY,
+        numbers=chunk.messages,
+        sender=options.sender,
+        title=options.title,
+        content=options.content,
+        encoding=chunk.encoding,
+        validity=options.validity,
+        sending_date=options.sending_date,
+        push_settings=None if options.push_url is None else _PushSettings(url=options.push_url),
+        commercial=options.commercial,
+        custom_id=chunk.custom_id,
+    )
+    try:
+        created = await client.sms._create_exactly_once(
+            SMS_CREATE, body, options.sender, options.content, Encoding(chunk.encoding)
+        )
+    except NodeSMSError as exc:
+        return _failed_attempt(chunk, exc)
+    return ChunkOutcome(
+        index=chunk.index,
+        custom_id=chunk.custom_id,
+        kind=OutcomeKind.SENT,
+        package=created,
+        messages=len(chunk.messages),
+        parts=chunk.parts,
+        failures=chunk.failures,
+    )
+
+
+def _outcome(chunk: Chunk, kind: OutcomeKind, exc: NodeSMSError | None = None) -> ChunkOutcome:
+    if exc is None:
+        return ChunkOutcome(
+            index=chunk.index, custom_id=chunk.custom_id, kind=kind, failures=chunk.failures
+        )
+    error = type(exc).__name__
+    code = (exc.code or exc.name) if isinstance(exc, APIError) else None
+    failures = chunk.failures
+    if kind is OutcomeKind.FAILED:
+        failures = _refused(chunk, error, code, str(exc))
+    retry_after = getattr(exc, "retry_after", None)
+    return ChunkOutcome(
+        index=chunk.index,
+        custom_id=chunk.custom_id,
+        kind=kind,
+        failures=failures,
+        error=error,
+        code=code,
+        reason=str(exc),
+        retry_after=None if retry_after is None else float(retry_after),
+    )
+
+
+def _failed_attempt(chunk: Chunk, exc: NodeSMSError) -> ChunkOutcome:
+    if not is_retryable(exc, Effect.CREATE):
+        return _outcome(chunk, OutcomeKind.FAILED, exc)
+    if isinstance(exc, ConcurrencyLimitError):
+        return _outcome(chunk, OutcomeKind.LIMITED, exc)
+    return _outcome(chunk, OutcomeKind.RETRY, exc)
+
+
+def give_up(chunk: Chunk, outcome: ChunkOutcome) -> ChunkOutcome:
+    """A ``RETRY`` / ``LIMITED`` outcome made final: every message of the chunk a failure."""
+    if outcome.done:
+        return outcome
+    reason = f"gave up after repeated failures: {outcome.reason}"
+    return msgspec.structs.replace(
+        outcome,
+        kind=OutcomeKind.FAILED,
+        failures=_refused(chunk, outcome.error or "NodeSMSError", outcome.code, reason),
+    )
+
+
+def _refused(chunk: Chunk, error: str, code: str | None, reason: str) -> list[BulkFailure]:
+    refused = [
+        BulkFailure(index, msg.nr, f"package {chunk.custom_id} refused: {reason}", error, code)
+        for index, msg in zip(chunk.indexes, chunk.messages, strict=True)
+    ]
+    return sorted([*chunk.failures, *refused], key=_by_index)
+
+
+def assemble(outcomes: Iterable[ChunkOutcome], *, credit: float | None = None) -> BulkResult:
+    """The :class:`BulkResult` of a campaign from its chunks' final outcomes.
+
+    Outcomes may come in any order; the result lists packages and failures in input order.
+    """
+    ordered = sorted(outcomes, key=_by_chunk)
+    packages = [o.package for o in ordered if o.package is not None]
+    failed = [failure for o in ordered for failure in o.failures]
+    return BulkResult(
+        packages=packages,
+        failed=failed,
+        messages=sum(o.messages for o in ordered),
+        parts=sum(o.parts for o in ordered),
+        credit=credit,
+        chunks=len(ordered),
+    )
+
+
+def _by_chunk(outcome: ChunkOutcome) -> int:
+    return outcome.index
