@@ -2,10 +2,9 @@
 
 - :class:`RedisServer`: a ``redis-server`` on a free port, no persistence.
 - :class:`GatewayProcess`: ``nodesms.testing.FakeGateway`` in a child process (this file run as
-  a script), with what the standalone server does not offer: a latency per request, a limit of
-  requests in flight (above it the answer is ERR_CONCURRENT_REQUEST_LIMIT, as an account over
-  its limit gets) and a meter of the most ``/sms/create`` requests ever in flight at once,
-  read from ``GET /_meter``.
+  a script) with a latency on ``/sms/create`` and optionally the fake's concurrency limit
+  (SMS50 above it), plus what the standalone server does not offer: a meter of the most
+  requests ever in flight at once and of the packages made, read from ``GET /_meter``.
 - :func:`start_worker`: a ``taskiq worker`` process for the app in ``_taskiq_app.py``.
 
 Every start waits with a deadline; every stop escalates from SIGTERM to SIGKILL with timeouts.
@@ -137,7 +136,7 @@ class GatewayOptions:
 
     Attributes:
         latency: seconds every ``/sms/create`` waits before it is handled.
-        limit: requests in flight above which the answer is ERR_CONCURRENT_REQUEST_LIMIT
+        limit: ``/sms/create`` requests in flight above which the answer is SMS50
             (``None``: no limit).
         credit: the account's credit.
     """
@@ -293,18 +292,7 @@ async def _serve(options: GatewayOptions) -> None:
     from nodesms.testing import FakeGateway
 
     in_flight = {"create": 0, "all": 0}
-    meter: dict[str, Any] = {"max_in_flight": 0, "max_in_flight_all": 0, "creates": 0,
-                             "refused": 0}  # fmt: skip
-    refusal = json.dumps(
-        {
-            "err": {
-                "status": 429,
-                "code": "ERR_CONCURRENT_REQUEST_LIMIT",
-                "message": "Eş zamanlı istek sınırı aşıldı.",
-            },
-            "data": None,
-        }
-    ).encode()
+    meter: dict[str, Any] = {"max_in_flight": 0, "max_in_flight_all": 0, "creates": 0}
 
     @web.middleware
     async def metered(request: web.Request, handler: Any) -> web.StreamResponse:
@@ -313,31 +301,24 @@ async def _serve(options: GatewayOptions) -> None:
             return web.json_response(
                 {
                     **meter,
+                    "refused": sum(1 for op, _ in gateway.faults.injected if op == "/sms/create"),
                     "packages": len(packages),
                     "items": sum(len(p.numbers) for p in packages),
                     "custom_ids": [p.custom_id for p in packages],
                 }
             )
+        create = request.path == "/sms/create"
         in_flight["all"] += 1
+        in_flight["create"] += create
+        meter["creates"] += create
+        meter["max_in_flight"] = max(meter["max_in_flight"], in_flight["create"])
         meter["max_in_flight_all"] = max(meter["max_in_flight_all"], in_flight["all"])
         try:
-            if request.path != "/sms/create":
-                return await handler(request)
-            in_flight["create"] += 1
-            try:
-                meter["creates"] += 1
-                meter["max_in_flight"] = max(meter["max_in_flight"], in_flight["create"])
-                await request.read()  # before waiting: a client killed meanwhile is no error
-                if options.latency:
-                    await asyncio.sleep(options.latency)
-                if options.limit is not None and in_flight["create"] > options.limit:
-                    meter["refused"] += 1
-                    return web.Response(body=refusal, status=429, content_type="application/json")
-                return await handler(request)
-            finally:
-                in_flight["create"] -= 1
+            await request.read()  # before the latency: a client killed meanwhile is no error
+            return await handler(request)
         finally:
             in_flight["all"] -= 1
+            in_flight["create"] -= create
 
     class MeteredGateway(FakeGateway):
         def _make_app(self) -> web.Application:
@@ -350,6 +331,10 @@ async def _serve(options: GatewayOptions) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     gateway = MeteredGateway(credit=options.credit, duplicate_window=None)
+    # The fake's own latency and concurrency limit (SMS50 above it, after the latency).
+    gateway.set_latency("/sms/create", options.latency)
+    if options.limit is not None:
+        gateway.faults.limit_concurrency(options.limit, operations=["/sms/create"])
     async with gateway:
         print(
             json.dumps(

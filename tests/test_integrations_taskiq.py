@@ -70,12 +70,20 @@ class Broker(InMemoryBroker):
 class Started:
     """A started InMemoryBroker with CampaignTasks on it; shut down on exit."""
 
-    def __init__(self, broker: InMemoryBroker, gw: FakeGateway, redis: Redis, **options: Any):
+    def __init__(
+        self,
+        broker: InMemoryBroker,
+        gw: FakeGateway,
+        redis: Redis,
+        *,
+        retry: nodesms.RetryPolicy | None = None,
+        **options: Any,
+    ) -> None:
         self.broker = broker
         self.clients: list[nodesms.Client] = []
 
         def factory() -> nodesms.Client:
-            client = gw.client()
+            client = gw.client(retry=retry)
             self.clients.append(client)
             return client
 
@@ -247,7 +255,7 @@ async def test_settings_are_checked(gw: FakeGateway, redis: Redis) -> None:
         ("max_concurrency", {"max_concurrency": 0}),
         ("lease_ttl", {"lease_ttl": 0}),
         ("window", {"window": -1}),
-        ("retry", {"retry": 3}),
+        ("poll", {"poll": -1}),
     ]:
         with pytest.raises(ValidationError) as caught:
             CampaignTasks(broker, client_factory=gw.client, redis=redis, **options)
@@ -260,3 +268,55 @@ async def test_settings_are_checked(gw: FakeGateway, redis: Redis) -> None:
             await tasks.send_bulk(messages(3), campaign_id="a b", sender="ACME", title="t")
         assert caught.value.field == "campaign_id"
     assert gw.requests == []
+
+
+def refusals(gw: FakeGateway) -> int:
+    return sum(1 for op, _ in gw.faults.injected if op == "/sms/create")
+
+
+async def test_max_concurrency_is_account_wide(gw: FakeGateway, redis: Redis) -> None:
+    # Two "workers" (two brokers, two CampaignTasks) share one Redis; the fake refuses any
+    # request beyond 2 in flight, so a single refusal would show the semaphore failed.
+    gw.set_latency("/sms/create", 0.05)
+    gw.faults.limit_concurrency(2, operations=["/sms/create"])
+    first = Started(InMemoryBroker(), gw, redis, max_concurrency=2)
+    second = Started(InMemoryBroker(), gw, redis, max_concurrency=2)
+    results: list[BulkResult] = []
+
+    async def campaign(started: Started, name: str, start: int) -> None:
+        results.append(
+            await started.tasks.send_bulk(
+                messages(4000, start), campaign_id=name, sender="ACME", title="t", chunk_size=250
+            )
+        )
+
+    async with first, second:
+        with anyio.fail_after(120):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(campaign, first, "a", 0)
+                tg.start_soon(campaign, second, "b", 4000)
+    assert refusals(gw) == 0
+    assert [len(r.packages) for r in results] == [16, 16]
+    assert len(gw.packages) == 32
+
+
+async def test_concurrency_refusals_are_retried(gw: FakeGateway, redis: Redis) -> None:
+    # Another app on the account uses slots: the gateway allows one request, we allow three.
+    gw.set_latency("/sms/create", 0.05)
+    gw.faults.limit_concurrency(1, operations=["/sms/create"])
+    retry = nodesms.RetryPolicy(initial_delay=0.02, max_delay=0.1)
+    progress: list[nodesms.BulkProgress] = []
+
+    async def report(update: nodesms.BulkProgress) -> None:  # awaited, as send_bulk does
+        progress.append(update)
+
+    async with Started(InMemoryBroker(), gw, redis, max_concurrency=3, retry=retry) as tasks:
+        with anyio.fail_after(120):
+            result = await tasks.send_bulk(
+                messages(1200), campaign_id="lim", sender="ACME", title="t", chunk_size=100,
+                on_progress=report,
+            )  # fmt: skip
+    assert result.failed == []
+    assert len(result.packages) == len(gw.packages) == 12
+    assert refusals(gw) > 0
+    assert progress[-1].limited == refusals(gw)

@@ -47,7 +47,7 @@ import random
 import secrets
 import socket
 import time
-from collections.abc import AsyncIterable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -66,13 +66,12 @@ from .._bulk import (
     Chunk,
     ChunkOutcome,
     OutcomeKind,
-    aplan,
     assemble,
     campaign_options,
     give_up,
-    plan,
     send_chunk,
 )
+from .._campaign import MAX_LIMITED_ATTEMPTS, ProgressCallback, _call, _chunks
 from .._client import Client
 from .._retry import RetryPolicy
 from ..enums import Encoding
@@ -85,9 +84,6 @@ logger = logging.getLogger("nodesms")
 
 TASK_NAME = "nodesms.campaign_chunk"
 """The name the chunk task is registered under (``task_name=`` changes it)."""
-
-DEFAULT_RETRY = RetryPolicy(max_attempts=6, initial_delay=1.0, max_delay=30.0, deadline=300.0)
-"""How a worker retries a chunk that failed for a transient reason."""
 
 _DELETE_IF_OURS = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -136,9 +132,6 @@ class CampaignTasks:
         redis: where the semaphore, claims and outcomes live: a ``redis://`` URL or a
             ``redis.asyncio.Redis``. Default: the broker's own connection pool (a taskiq-redis
             broker); other brokers need it.
-        retry: how a worker retries a chunk after a transient failure (connection, timeout,
-            maintenance, 5xx, concurrency limit), with exponential back-off and full jitter,
-            holding no slot while it waits. Validation errors and refusals are never retried.
         lease_ttl: seconds a dead worker keeps its semaphore slots and chunk claims.
         overdue_after: seconds after which the producer re-sends a chunk that no worker has
             started (it was lost in a dead worker's prefetch, or trimmed from the stream).
@@ -158,7 +151,6 @@ class CampaignTasks:
         client_factory: Callable[[], Client],
         max_concurrency: int = 8,
         redis: str | Redis | None = None,
-        retry: RetryPolicy = DEFAULT_RETRY,
         lease_ttl: float = 30.0,
         overdue_after: float = 120.0,
         window: int | None = None,
@@ -173,8 +165,6 @@ class CampaignTasks:
         if not callable(client_factory):
             raise ValidationError("expected a callable returning a nodesms.Client",
                                   field="client_factory")  # fmt: skip
-        if not isinstance(retry, RetryPolicy):
-            raise ValidationError("expected a nodesms.RetryPolicy", field="retry")
         _positive(lease_ttl, "lease_ttl")
         _positive(overdue_after, "overdue_after")
         _positive(result_ttl, "result_ttl")
@@ -183,7 +173,6 @@ class CampaignTasks:
         self.max_concurrency = _count(max_concurrency, "max_concurrency")
         self.window = _count(window if window is not None else 4 * max_concurrency, "window")
         self.max_resends = _count(max_resends + 1, "max_resends") - 1
-        self.retry = retry
         self.lease_ttl = lease_ttl
         self.overdue_after = overdue_after
         self.result_ttl = result_ttl
@@ -198,6 +187,7 @@ class CampaignTasks:
         self._delete_if_ours = self._redis.register_script(_DELETE_IF_OURS)
         self._renew_if_ours = self._redis.register_script(_RENEW_IF_OURS)
         self._client: Client | None = None
+        self._policy = RetryPolicy()
 
         # A plain function: taskiq renames what it registers, which a bound method forbids.
         async def campaign_chunk(options: str, chunk: str) -> None:
@@ -213,7 +203,9 @@ class CampaignTasks:
         client = self._client_factory()
         if not isinstance(client, Client):
             raise ValidationError("must return a nodesms.Client", field="client_factory")
-        # One attempt per slot: the worker decides retries itself, without holding a slot.
+        # One attempt per slot: the worker decides retries itself, by the client's policy (as
+        # send_bulk does), and holds no slot while it waits.
+        self._policy = client.retry
         self._client = client.with_options(retry=RetryPolicy(max_attempts=1))
 
     async def _worker_shutdown(self, state: TaskiqState) -> None:
@@ -264,25 +256,27 @@ class CampaignTasks:
     async def _attempts(
         self, client: Client, options: CampaignOptions, chunk: Chunk, keys: _Keys
     ) -> ChunkOutcome:
-        """Send ``chunk`` until it is done or the retry policy gives up."""
-        started = time.monotonic()
-        attempt = 0
+        """Send ``chunk`` until it is done, by the rules of ``send_bulk``: transient failures
+        up to the policy's attempts, concurrency refusals up to ``MAX_LIMITED_ATTEMPTS``."""
+        transient = limited = 0
         while True:
-            attempt += 1
             async with self._semaphore.hold():
                 outcome = await send_chunk(client, options, chunk)
             if outcome.done:
                 return outcome
             if outcome.kind is OutcomeKind.LIMITED:
+                limited += 1
+                failures = limited
                 await self._redis.incr(keys.limited)
-            delay = _backoff(self.retry, attempt, outcome.retry_after)
-            if (
-                attempt >= self.retry.max_attempts
-                or time.monotonic() - started + delay > self.retry.deadline
-            ):
-                return give_up(chunk, outcome)
-            logger.info("chunk %s: retrying in %.2fs (attempt %d of %d: %s %s)",
-                        chunk.custom_id, delay, attempt, self.retry.max_attempts,
+                if limited >= MAX_LIMITED_ATTEMPTS:
+                    return give_up(chunk, outcome)
+            else:
+                transient += 1
+                failures = transient
+                if transient >= self._policy.max_attempts:
+                    return give_up(chunk, outcome)
+            delay = self._policy.delay(failures, outcome.retry_after)
+            logger.info("chunk %s: retrying in %.2fs (%s %s)", chunk.custom_id, delay,
                         outcome.error, outcome.code or "")  # fmt: skip
             await asyncio.sleep(delay)
 
@@ -303,7 +297,7 @@ class CampaignTasks:
         commercial: bool | None = None,
         sending_date: datetime | None = None,
         max_parts: int | None = None,
-        on_progress: Callable[[BulkProgress], object] | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> BulkResult:
         """Send a campaign through the workers; the same arguments and result as
         ``client.sms.send_bulk`` (without a journal: Redis keeps the campaign's state).
@@ -317,6 +311,8 @@ class CampaignTasks:
             ValidationError: a setting is wrong (nothing is sent). Bad messages are not
                 errors: they are in ``result.failed``.
         """
+        if on_progress is not None and not callable(on_progress):
+            raise ValidationError("must be a callable taking a BulkProgress", field="on_progress")
         client = self._client_factory()
         try:
             options = campaign_options(
@@ -354,7 +350,7 @@ class _Run:
         self,
         tasks: CampaignTasks,
         options: CampaignOptions,
-        on_progress: Callable[[BulkProgress], object] | None,
+        on_progress: ProgressCallback | None,
     ) -> None:
         self.tasks = tasks
         self.redis = tasks._redis
@@ -372,16 +368,11 @@ class _Run:
         stored = await self.redis.hgetall(self.keys.outcomes)
         done = {int(k): msgspec.json.decode(v, type=ChunkOutcome) for k, v in stored.items()}
         for outcome in done.values():
-            self._finished(outcome, report=False)
+            await self._finished(outcome, report=False)
         if done:
             logger.info("campaign %s: %d chunks already done", self.options.campaign_id, len(done))
-        skip = done.__contains__
-        if isinstance(messages, AsyncIterable):
-            async for chunk in aplan(messages, self.options, skip=skip):
-                await self._submit(chunk)
-        else:
-            for chunk in plan(messages, self.options, skip=skip):
-                await self._submit(chunk)
+        async for chunk in _chunks(messages, self.options, done.__contains__):
+            await self._submit(chunk)
         while self.pending:
             await self._collect()
         return assemble(self.outcomes)
@@ -415,7 +406,7 @@ class _Run:
             pending = self.pending[k]
             if data is not None:
                 del self.pending[k]
-                self._finished(msgspec.json.decode(data, type=ChunkOutcome))
+                await self._finished(msgspec.json.decode(data, type=ChunkOutcome))
             elif claim is not None:
                 continue  # a live worker has it
             elif began is not None or now - pending.kicked > self.tasks.overdue_after:
@@ -432,7 +423,7 @@ class _Run:
                 error="NodeSMSError",
                 reason=f"no worker finished it in {pending.resends + 1} deliveries",
             )
-            self._finished(give_up(chunk, failed))
+            await self._finished(give_up(chunk, failed))
             return
         pending.resends += 1
         pending.kicked = time.monotonic()
@@ -441,7 +432,7 @@ class _Run:
         await self.redis.hdel(self.keys.started, str(chunk.index))
         await self._kick(pending)
 
-    def _finished(self, outcome: ChunkOutcome, *, report: bool = True) -> None:
+    async def _finished(self, outcome: ChunkOutcome, *, report: bool = True) -> None:
         self.outcomes.append(outcome)
         totals = self.totals
         totals[0] += outcome.package is not None
@@ -449,7 +440,8 @@ class _Run:
         totals[2] += outcome.parts
         totals[3] += len(outcome.failures)
         if report and self.on_progress is not None:
-            self.on_progress(
+            await _call(
+                self.on_progress,
                 BulkProgress(
                     chunks=len(self.outcomes),
                     packages=totals[0],
@@ -460,7 +452,7 @@ class _Run:
                     concurrency=self.tasks.max_concurrency,
                     limited=self.limited,
                     elapsed=time.monotonic() - self.started,
-                )
+                ),
             )
 
 
