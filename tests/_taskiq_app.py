@@ -2,7 +2,8 @@
 
 Configured by the environment, as a deployed app would be: ``NODESMS_*`` for the gateway,
 ``NODESMS_TEST_REDIS_URL``, ``NODESMS_TEST_MAX_CONCURRENCY`` and ``NODESMS_TEST_LEASE_TTL``.
-The producer side (the test) calls :func:`make` with the same settings.
+The producer side (the test, the benchmark) calls :func:`make` with the same settings; only
+the producer re-sends overdue chunks, so ``overdue_after`` matters there alone.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ IDLE_TIMEOUT_MS = 4000
 
 
 def make(
-    redis_url: str, *, max_concurrency: int, lease_ttl: float = 3.0
+    redis_url: str, *, max_concurrency: int, lease_ttl: float = 3.0, overdue_after: float = 10.0
 ) -> tuple[RedisStreamBroker, CampaignTasks]:
     """The broker and the campaign tasks, the same in the producer and the workers."""
     broker = RedisStreamBroker(
@@ -35,7 +36,7 @@ def make(
         client_factory=lambda: nodesms.Client(timeout=30.0),
         max_concurrency=max_concurrency,
         lease_ttl=lease_ttl,
-        overdue_after=10.0,
+        overdue_after=overdue_after,
         poll=0.2,
     )
     return broker, tasks
