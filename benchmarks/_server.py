@@ -17,15 +17,19 @@ import asyncio
 import contextlib
 import json
 import os
+import selectors
 import signal
 import subprocess
 import sys
 import threading
 from dataclasses import asdict, dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks._common import ROOT
+
+if TYPE_CHECKING:
+    from nodesms.testing import FakeGateway
 
 __all__ = ["GatewayOptions", "GatewayProcess"]
 
@@ -47,6 +51,7 @@ class GatewayOptions:
             gateway's memory (the client process is what is measured, but the host is shared).
         concurrency_limit: refuse (SMS50) requests to an operation while this many others to
             it are in flight, as real accounts do (``None``: no limit).
+        meter: count requests in flight and the packages made, for :meth:`GatewayProcess.meter`.
     """
 
     credit: int = 10**9
@@ -57,6 +62,7 @@ class GatewayOptions:
     latency: dict[str, float] = field(default_factory=dict)
     record: bool = False
     concurrency_limit: int | None = None
+    meter: bool = False
 
 
 class GatewayProcess:
@@ -82,8 +88,26 @@ class GatewayProcess:
         """The account's password."""
         return str(self.info["password"])
 
-    def start(self) -> None:
-        """Start the child and wait until it serves."""
+    def env(self) -> dict[str, str]:
+        """The ``NODESMS_*`` variables that point ``nodesms.Client()`` at this gateway."""
+        return {
+            "NODESMS_BASE_URL": self.base_url,
+            "NODESMS_USERNAME": self.username,
+            "NODESMS_PASSWORD": self.password,
+        }
+
+    def meter(self) -> dict[str, Any]:
+        """With ``meter=True``: ``max_in_flight`` (most ``/sms/create`` requests at once, as
+        the gateway saw them), ``max_in_flight_all`` (any request), ``creates``, ``refused``
+        (SMS50 answers to ``/sms/create``), ``packages``, ``items`` and ``custom_ids`` (every
+        package's, oldest first)."""
+        import urllib.request
+
+        with urllib.request.urlopen(self.base_url + "/_meter", timeout=30) as response:
+            return dict(json.loads(response.read()))
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the child and wait (``timeout`` seconds at most) until it serves."""
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         self._process = subprocess.Popen(
@@ -95,10 +119,12 @@ class GatewayProcess:
             text=True,
         )
         assert self._process.stdout is not None
-        line = self._process.stdout.readline()
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._process.stdout, selectors.EVENT_READ)
+            line = self._process.stdout.readline() if selector.select(timeout) else ""
         if not line:
-            self._process.wait(5)
-            raise RuntimeError(f"the gateway process exited ({self._process.returncode})")
+            self.stop()
+            raise RuntimeError("the gateway process did not start")
         self.info = json.loads(line)
 
     def stop(self) -> None:
@@ -144,7 +170,8 @@ async def _serve(options: GatewayOptions) -> None:
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    gateway = FakeGateway(credit=options.credit, duplicate_window=options.duplicate_window)
+    kind = _metered(FakeGateway) if options.meter else FakeGateway
+    gateway = kind(credit=options.credit, duplicate_window=options.duplicate_window)
     async with gateway:
         info: dict[str, Any] = {
             "base_url": gateway.base_url,
@@ -181,6 +208,49 @@ async def _serve(options: GatewayOptions) -> None:
         await stop.wait()
         if forgetting is not None:
             forgetting.cancel()
+
+
+def _metered(base: type[FakeGateway]) -> type[FakeGateway]:
+    """``base`` that also counts requests in flight and serves the counts at ``GET /_meter``."""
+    from aiohttp import web
+
+    in_flight = {"create": 0, "all": 0}
+    meter = {"max_in_flight": 0, "max_in_flight_all": 0, "creates": 0}
+
+    class Metered(base):  # type: ignore[misc, valid-type]
+        def _make_app(self) -> web.Application:
+            app = super()._make_app()
+            app.middlewares.append(self._meter)
+            return app
+
+        @web.middleware
+        async def _meter(self, request: web.Request, handler: Any) -> web.StreamResponse:
+            if request.path == "/_meter":
+                packages = list(self.packages)
+                refused = sum(1 for op, _ in self.faults.injected if op == "/sms/create")
+                return web.json_response(
+                    {
+                        **meter,
+                        "refused": refused,
+                        "packages": len(packages),
+                        "items": sum(len(p.numbers) for p in packages),
+                        "custom_ids": [p.custom_id for p in packages],
+                    }
+                )
+            create = request.path == "/sms/create"
+            in_flight["all"] += 1
+            in_flight["create"] += create
+            meter["creates"] += create
+            meter["max_in_flight"] = max(meter["max_in_flight"], in_flight["create"])
+            meter["max_in_flight_all"] = max(meter["max_in_flight_all"], in_flight["all"])
+            try:
+                await request.read()  # before any latency: a client killed meanwhile is no error
+                return await handler(request)
+            finally:
+                in_flight["all"] -= 1
+                in_flight["create"] -= create
+
+    return Metered
 
 
 def main(argv: list[str] | None = None) -> None:

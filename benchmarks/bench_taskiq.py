@@ -33,7 +33,7 @@ _ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(_ROOT), str(_ROOT / "tests")]
 
 from _taskiq_app import make  # noqa: E402
-from _taskiq_harness import GatewayProcess, RedisServer, start_worker, stop_worker  # noqa: E402
+from _taskiq_harness import RedisServer, metered_gateway, start_worker, stop_worker  # noqa: E402
 from redis.asyncio import Redis  # noqa: E402
 
 from benchmarks._common import (  # noqa: E402
@@ -70,7 +70,7 @@ async def _wait_for_workers(redis: Redis, count: int, timeout: float = 60.0) -> 
 
 
 async def _run(redis_server: RedisServer, workers: int, limit: int, count: int) -> dict[str, Any]:
-    with GatewayProcess(latency=LATENCY, limit=LIMIT) as gateway:
+    with metered_gateway(latency=LATENCY, limit=LIMIT) as gateway:
         os.environ.update(gateway.env())
         redis = Redis.from_url(redis_server.url)
         await redis.flushall()

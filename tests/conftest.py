@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,3 +103,25 @@ async def gateway(anyio_backend: str) -> AsyncIterator[GatewayFactory]:
             return gw, Api(gw, session)
 
         yield make
+
+
+# -- a real redis-server for the taskiq integration (started on a free port, stopped after) ----
+
+
+@pytest.fixture(scope="module")
+def redis_server() -> Iterator[Any]:
+    from _taskiq_harness import RedisServer
+
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+async def redis(redis_server: Any) -> AsyncIterator[Any]:
+    """A connection to an emptied ``redis_server``."""
+    from redis.asyncio import Redis
+
+    connection = Redis.from_url(redis_server.url)
+    await connection.flushall()
+    yield connection
+    await connection.aclose()

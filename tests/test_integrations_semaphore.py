@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import AsyncIterator, Iterator
 
 import anyio
 import pytest
@@ -14,20 +13,6 @@ from nodesms import ValidationError
 from nodesms.integrations._semaphore import RedisSemaphore
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[RedisServer]:
-    with RedisServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def redis(redis_server: RedisServer) -> AsyncIterator[Redis]:
-    connection = Redis.from_url(redis_server.url)
-    await connection.flushall()
-    yield connection
-    await connection.aclose()
 
 
 async def test_at_most_limit_holders_across_processes_views(redis_server: RedisServer) -> None:

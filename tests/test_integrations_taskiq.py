@@ -3,7 +3,7 @@ against the embedded gateway over real sockets and a real redis-server on a free
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -20,20 +20,6 @@ from nodesms.integrations.taskiq import CampaignTasks
 from nodesms.testing import FakeGateway, Fault
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[RedisServer]:
-    with RedisServer() as server:
-        yield server
-
-
-@pytest.fixture
-async def redis(redis_server: RedisServer) -> AsyncIterator[Redis]:
-    connection = Redis.from_url(redis_server.url)
-    await connection.flushall()
-    yield connection
-    await connection.aclose()
 
 
 @pytest.fixture
@@ -320,3 +306,18 @@ async def test_concurrency_refusals_are_retried(gw: FakeGateway, redis: Redis) -
     assert len(result.packages) == len(gw.packages) == 12
     assert refusals(gw) > 0
     assert progress[-1].limited == refusals(gw)
+
+
+async def test_a_redis_url_is_connected_and_closed_with_the_broker(
+    gw: FakeGateway, redis: Redis, redis_server: RedisServer
+) -> None:
+    broker = InMemoryBroker()
+    tasks = CampaignTasks(broker, client_factory=gw.client, redis=redis_server.url)
+    await broker.startup()
+    try:
+        result = await tasks.send_bulk(messages(3), campaign_id="url", sender="ACME", title="t")
+    finally:
+        await broker.wait_all()
+        await broker.shutdown()
+    assert len(result.packages) == 1
+    assert await redis.hexists("nodesms:campaign:url:outcomes", "0")

@@ -3,9 +3,13 @@ its own process; one worker is killed with SIGKILL mid-campaign and replaced."""
 
 from __future__ import annotations
 
+import importlib
 import os
+import re
 import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import anyio
 import pytest
@@ -14,6 +18,8 @@ from _taskiq_harness import (
     GatewayProcess,
     RedisServer,
     kill_worker,
+    metered_gateway,
+    start_app_worker,
     start_worker,
     stop_worker,
 )
@@ -27,16 +33,10 @@ MAX_CONCURRENCY = 3
 CAMPAIGN = "kill-9"
 
 
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[RedisServer]:
-    with RedisServer() as server:
-        yield server
-
-
 @pytest.fixture
 def gateway() -> Iterator[GatewayProcess]:
     # Slow enough answers that the kill lands while chunks are in flight.
-    with GatewayProcess(latency=0.25) as process:
+    with metered_gateway(latency=0.25) as process:
         yield process
 
 
@@ -127,3 +127,42 @@ async def test_kill_9_of_a_worker_mid_campaign_loses_nothing_and_sends_nothing_t
     finally:
         await redis.aclose()
         await broker.shutdown()
+
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+SECTION = README[README.index("## Distributed campaigns") :]
+SECTION = SECTION[: SECTION.index("\n## ", 1)]
+BLOCKS = re.findall(r"```python\n(.*?)```", SECTION, flags=re.DOTALL)
+
+
+def test_the_readme_recipes_are_python() -> None:
+    assert len(BLOCKS) == 3
+    for block in BLOCKS:
+        compile(block, "README.md", "exec")  # arq and Celery are not installed here
+
+
+async def test_the_readme_recipe_runs_on_a_real_worker(
+    redis_server: RedisServer,
+    gateway: GatewayProcess,
+    workers: list[subprocess.Popen[bytes]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (recipe,) = [b for b in BLOCKS if "CampaignTasks(" in b]
+    source = recipe.replace("redis://localhost:6379/0", redis_server.url)
+    (tmp_path / "campaigns.py").write_text(source, encoding="utf-8")
+    for name, value in gateway.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    workers.append(start_app_worker("campaigns:broker", cwd=tmp_path, env=gateway.env()))
+    campaigns = importlib.import_module("campaigns")
+    try:
+        items = [Message(f"90555{i:07d}", f"Merhaba {i}") for i in range(2500)]
+        with anyio.fail_after(120):
+            result = await campaigns.bahar(items)
+    finally:
+        sys.modules.pop("campaigns", None)
+    assert [p.custom_id for p in result.packages] == [f"bahar-2026.{k}" for k in range(3)]
+    assert result.messages == 2500
+    meter = await anyio.to_thread.run_sync(gateway.meter)
+    assert meter["packages"] == 3

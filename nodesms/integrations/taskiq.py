@@ -129,9 +129,10 @@ class CampaignTasks:
             settings and sends nothing with it.
         max_concurrency: chunk requests in flight at once, **across every worker**: the
             account's limit at the gateway, or less.
-        redis: where the semaphore, claims and outcomes live: a ``redis://`` URL or a
-            ``redis.asyncio.Redis``. Default: the broker's own connection pool (a taskiq-redis
-            broker); other brokers need it.
+        redis: where the semaphore, claims and outcomes live: a ``redis://`` URL (connected
+            here, closed when the broker shuts down) or a ``redis.asyncio.Redis`` (yours to
+            close). Default: the broker's own connection pool (a taskiq-redis broker); other
+            brokers need it.
         lease_ttl: seconds a dead worker keeps its semaphore slots and chunk claims.
         overdue_after: seconds after which the producer re-sends a chunk that no worker has
             started (it was lost in a dead worker's prefetch, or trimmed from the stream).
@@ -196,6 +197,9 @@ class CampaignTasks:
         self.task = broker.register_task(campaign_chunk, task_name=task_name)
         broker.add_event_handler(TaskiqEvents.WORKER_STARTUP, self._worker_startup)
         broker.add_event_handler(TaskiqEvents.WORKER_SHUTDOWN, self._worker_shutdown)
+        if self._owns_redis:  # a connection made from a URL here is closed here too
+            for event in (TaskiqEvents.WORKER_SHUTDOWN, TaskiqEvents.CLIENT_SHUTDOWN):
+                broker.add_event_handler(event, self._close_redis)
 
     # -- the worker ----------------------------------------------------------------------------
 
@@ -212,8 +216,9 @@ class CampaignTasks:
         client, self._client = self._client, None
         if client is not None:
             await client.aclose()
-        if self._owns_redis:
-            await self._redis.aclose()
+
+    async def _close_redis(self, state: TaskiqState) -> None:
+        await self._redis.aclose()
 
     async def _run_chunk(self, options: str, chunk: str) -> None:
         """The chunk task: ``options`` and ``chunk`` are the msgspec JSON of the core's
