@@ -331,7 +331,9 @@ async def test_the_readme_campaign_example_runs_and_exports_the_reports(tmp_path
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     (source,) = [
-        b for b in re.findall(r"```python\n(.*?)```", readme, re.DOTALL) if "send_bulk" in b
+        b
+        for b in re.findall(r"```python\n(.*?)```", readme, re.DOTALL)
+        if "client.sms.send_bulk(" in b
     ]
     journal = tmp_path / "kargo.sqlite"
     source = source.replace('"kargo-2026-03-01.sqlite"', repr(str(journal)))
