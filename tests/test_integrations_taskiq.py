@@ -3,6 +3,7 @@ against the embedded gateway over real sockets and a real redis-server on a free
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -38,17 +39,22 @@ def messages(count: int, start: int = 0) -> list[Message]:
 
 class Broker(InMemoryBroker):
     """Records every chunk message; loses the first ``lose`` of them, as a worker killed
-    before it started them would."""
+    before it started them would, or (``started=True``) after it marked them started."""
 
-    def __init__(self, lose: int = 0) -> None:
+    def __init__(self, lose: int = 0, *, redis: Redis | None = None) -> None:
         super().__init__()
         self.lose = lose
+        self.redis = redis
         self.kicked: list[BrokerMessage] = []
 
     async def kick(self, message: BrokerMessage) -> None:
         if message.task_name == "nodesms.campaign_chunk":
             self.kicked.append(message)
             if len(self.kicked) <= self.lose:
+                if self.redis is not None:
+                    options, chunk = json.loads(message.message)["args"]
+                    key = f"nodesms:campaign:{json.loads(options)['campaign_id']}:started"
+                    await self.redis.hset(key, str(json.loads(chunk)["index"]), "dead-worker")
                 return
         await super().kick(message)
 
@@ -224,8 +230,7 @@ async def test_overdue_chunks_are_re_sent_by_the_producer(gw: FakeGateway, redis
 
 async def test_a_chunk_whose_worker_vanished_is_re_sent(gw: FakeGateway, redis: Redis) -> None:
     # A worker started chunk 0 (its marker is there) and died: its claim expired.
-    await redis.hset("nodesms:campaign:gone:started", "0", "dead-worker")
-    broker = Broker(lose=1)
+    broker = Broker(lose=1, redis=redis)
     async with Started(broker, gw, redis, overdue_after=3600, poll=0.1) as tasks:
         with anyio.fail_after(60):
             result = await tasks.send_bulk(messages(10), campaign_id="gone", sender="ACME",
@@ -321,3 +326,10 @@ async def test_a_redis_url_is_connected_and_closed_with_the_broker(
         await broker.shutdown()
     assert len(result.packages) == 1
     assert await redis.hexists("nodesms:campaign:url:outcomes", "0")
+
+
+async def test_an_in_memory_broker_must_be_started(gw: FakeGateway, redis: Redis) -> None:
+    tasks = CampaignTasks(InMemoryBroker(), client_factory=gw.client, redis=redis)
+    with pytest.raises(nodesms.NodeSMSError, match="startup"):
+        await tasks.send_bulk(messages(3), campaign_id="ns", sender="ACME", title="t")
+    assert gw.requests == []

@@ -54,7 +54,7 @@ from typing import Literal
 
 import msgspec
 from redis.asyncio import Redis
-from taskiq import AsyncBroker, TaskiqEvents, TaskiqState
+from taskiq import AsyncBroker, InMemoryBroker, TaskiqEvents, TaskiqState
 from taskiq_redis.redis_broker import BaseRedisBroker
 
 from .._bulk import (
@@ -336,6 +336,9 @@ class CampaignTasks:
             )
         finally:
             await client.aclose()
+        if isinstance(self.broker, InMemoryBroker) and self._client is None:
+            # Its tasks run here: without startup() they would fail one by one, slowly.
+            raise NodeSMSError("CampaignTasks: start the broker first (await broker.startup())")
         run = _Run(self, options, on_progress)
         return await run.execute(messages)
 
@@ -371,6 +374,8 @@ class _Run:
 
     async def execute(self, messages: BulkInput) -> BulkResult:
         stored = await self.redis.hgetall(self.keys.outcomes)
+        # Start markers of an earlier run say nothing about this one's deliveries.
+        await self.redis.delete(self.keys.started)
         done = {int(k): msgspec.json.decode(v, type=ChunkOutcome) for k, v in stored.items()}
         for outcome in done.values():
             await self._finished(outcome, report=False)
