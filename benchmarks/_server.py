@@ -161,9 +161,9 @@ async def _serve(options: GatewayOptions) -> None:
         elif options.packages:
             gateway.seed_packages(options.packages)
         info["packages"] = len(gateway.packages)
+        gateway.faults.limit_concurrency(options.concurrency_limit)
         for operation, seconds in options.latency.items():
             gateway.set_latency(operation, seconds)
-        gateway.faults.limit_concurrency(options.concurrency_limit)
         print(json.dumps(info), flush=True)
 
         async def forget_requests() -> None:
