@@ -46,11 +46,11 @@ class GatewayOptions:
             spread every package has its own timestamps, as on a real gateway).
         item_recipients: if set, one more package with this many recipients is seeded; its id
             is ``info["item_pkg_id"]``.
+        concurrency_limit: refuse (SMS50) requests to an operation while this many others to
+            it are in flight, as real accounts do (``None``: no limit).
         latency: seconds of delay per operation path, e.g. ``{"/sms/list": 0.02}``.
         record: keep ``gw.requests``; off by default so that long runs do not grow the
             gateway's memory (the client process is what is measured, but the host is shared).
-        concurrency_limit: refuse (SMS50) requests to an operation while this many others to
-            it are in flight, as real accounts do (``None``: no limit).
         meter: count requests in flight and the packages made, for :meth:`GatewayProcess.meter`.
     """
 
@@ -188,9 +188,9 @@ async def _serve(options: GatewayOptions) -> None:
         elif options.packages:
             gateway.seed_packages(options.packages)
         info["packages"] = len(gateway.packages)
+        gateway.faults.limit_concurrency(options.concurrency_limit)
         for operation, seconds in options.latency.items():
             gateway.set_latency(operation, seconds)
-        gateway.faults.limit_concurrency(options.concurrency_limit)
         print(json.dumps(info), flush=True)
 
         async def forget_requests() -> None:

@@ -1,7 +1,7 @@
 """Campaigns: ``send_bulk`` on 1,000,000 personalised messages, and against a concurrency limit.
 
 **Part 1 — a million messages.** Each run is a fresh client process sending a campaign made by
-a generator (``Message(number, personalised text)``, Turkish text, one or two SMS parts) to a
+a generator (``Message(number, personalised text)``, Turkish text, one SMS part) to a
 fresh gateway process (duplicate window off). Variants, run interleaved:
 
 - ``send_bulk``: ``client.sms.send_bulk(generator, chunk_size=1000, max_concurrency=8)``;

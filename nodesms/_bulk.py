@@ -278,8 +278,14 @@ class _Planner:
 
     def _measure(self, text: str) -> tuple[Encoding, int]:
         """The encoding a text goes out in, and its SMS parts in that encoding."""
-        encoding = resolve_encoding(text, self.requested)
-        return encoding, _parts(text, encoding)
+        if 2 * len(text) <= _SINGLE[Encoding.DEFAULT]:
+            # Short enough to fit one part in its encoding, most likely: deciding the
+            # encoding (cheaper than counting) may be all there is to do.
+            encoding = resolve_encoding(text, self.requested)
+            if 2 * len(text) <= _SINGLE[encoding]:
+                return encoding, 1
+        measured = segments(text, self.requested)
+        return measured.encoding, measured.parts
 
     def _reset(self, index: int) -> None:
         self.index = index

@@ -101,11 +101,12 @@ class Journal:
 
     async def aclose(self) -> None:
         """Write what is pending and close the file."""
-        try:
-            with anyio.CancelScope(shield=True):
+        with anyio.CancelScope(shield=True):
+            try:
                 await self.flush()
-        finally:
-            self._db.close()
+            finally:
+                # Closing checkpoints the write-ahead log into the file: disk work, off the loop.
+                await anyio.to_thread.run_sync(self._db.close)
 
 
 def _open(

@@ -213,3 +213,22 @@ async def test_the_window_drops_to_what_fitted_once_per_burst_and_probes_rarely(
     assert limit.window == 3
     limit.refused(1)
     assert limit.window == 1  # never below one
+
+
+@given(st.text(alphabet="aç€{ğİ🙂Ж \n", max_size=400), st.sampled_from(["auto", *Encoding]))
+@settings(max_examples=300, deadline=None)
+def test_the_planner_measures_texts_as_segments_does(text: str, encoding: object) -> None:
+    from nodesms import segments
+    from nodesms._bulk import CampaignOptions, _Planner
+
+    options = CampaignOptions(campaign_id="c", sender="S", title="T", content="T")
+    if encoding != "auto":
+        options = msgspec.structs.replace(options, encoding=int(encoding))  # type: ignore[call-overload]
+    planner = _Planner(options, None)
+    try:
+        expected = segments(text, encoding)  # type: ignore[arg-type]
+    except ValidationError:
+        with pytest.raises(ValidationError):
+            planner._measure(text)
+        return
+    assert planner._measure(text) == (expected.encoding, expected.parts)

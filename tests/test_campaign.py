@@ -367,3 +367,14 @@ async def test_the_readme_campaign_example_runs_and_exports_the_reports(tmp_path
     assert {row["order"] for row in rows} == {f"S{i}" for i in range(2_500)} - {"S1234"}
     assert Counter(row["state"] for row in rows).keys() == {"DELIVERED", "UNDELIVERED"}
     assert all(row["delivered_at"] for row in rows if row["state"] == "DELIVERED")
+
+
+async def test_wait_backs_off_while_nothing_finishes() -> None:
+    async with FakeGateway() as gw, gw.client() as client:
+        sent = await client.sms.create(sender=SENDER, title="T", content="x", number=_number(1))
+        gw.requests.clear()
+        with pytest.raises(nodesms.WaitTimeoutError):
+            await client.sms.wait([sent.pkg_id], timeout=1.0, poll_interval=0.05)
+        polls = sum(1 for r in gw.requests if r.operation == "/sms/list")
+    # Every 0.05 s would be 20 polls; growing by half each round it is about 7.
+    assert 2 <= polls <= 10

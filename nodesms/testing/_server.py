@@ -197,6 +197,38 @@ class GatewayServer:
         credentials: tuple[str, str] | None = None,
         parse_error: GatewayError | None = None,
     ) -> web.StreamResponse:
+        """Handle one request, counted against the concurrency limit (see :meth:`_serve`)."""
+        # A refused request is answered (after the latency) without counting in flight.
+        refusal = self.faults.enter(key)
+        try:
+            return await self._serve(
+                request,
+                protocol=protocol,
+                key=key,
+                operation=operation,
+                params=params,
+                codec=codec,
+                credentials=credentials,
+                parse_error=parse_error,
+                refusal=refusal,
+            )
+        finally:
+            if refusal is None:
+                self.faults.leave(key)
+
+    async def _serve(
+        self,
+        request: web.Request,
+        *,
+        protocol: str,
+        key: str,
+        operation: str,
+        params: Mapping[str, Any],
+        codec: Codec,
+        credentials: tuple[str, str] | None = None,
+        parse_error: GatewayError | None = None,
+        refusal: Fault | None = None,
+    ) -> web.StreamResponse:
         """Handle one request to ``operation`` (a JSON path in the operation table).
 
         Args:
@@ -209,6 +241,7 @@ class GatewayServer:
             credentials: ``(username, password)`` found in the body (SOAP); without them the
                 Basic header is used.
             parse_error: answer with this error (after auth) instead of calling the handler.
+            refusal: the concurrency limit's refusal to answer with, if it applies.
         """
         presented = credentials or basic_credentials(request.headers.get("Authorization"))
         authenticated = presented is not None and self._check(*presented)
@@ -225,33 +258,10 @@ class GatewayServer:
                 authenticated=authenticated,
             )
         )
-        refusal = self.faults.enter(key)
-        if refusal is not None:
-            delay = self.latency.get(key)
-            if delay:
-                await asyncio.sleep(delay)
-            return self._fault_response(refusal, codec)
-        try:
-            return await self._serve(
-                request, key, operation, params, codec, authenticated, parse_error
-            )
-        finally:
-            self.faults.leave(key)
-
-    async def _serve(
-        self,
-        request: web.Request,
-        key: str,
-        operation: str,
-        params: Mapping[str, Any],
-        codec: Codec,
-        authenticated: bool,
-        parse_error: GatewayError | None,
-    ) -> web.StreamResponse:
         delay = self.latency.get(key)
         if delay:
             await asyncio.sleep(delay)
-        fault = self.faults.take(key)
+        fault = refusal or self.faults.take(key)
         if fault is not None and fault.kind is FaultKind.LATENCY:
             await asyncio.sleep(fault.seconds)
             fault = None
