@@ -53,9 +53,15 @@ from datetime import datetime
 from typing import Literal
 
 import msgspec
-from redis.asyncio import Redis
-from taskiq import AsyncBroker, InMemoryBroker, TaskiqEvents, TaskiqState
-from taskiq_redis.redis_broker import BaseRedisBroker
+
+try:
+    from redis.asyncio import Redis
+    from taskiq import AsyncBroker, InMemoryBroker, TaskiqEvents, TaskiqState
+    from taskiq_redis.redis_broker import BaseRedisBroker
+except ImportError as exc:  # pragma: no cover - the extra is part of the test environment
+    raise ImportError(
+        "nodesms.integrations.taskiq needs taskiq and taskiq-redis: pip install 'nodesms[taskiq]'"
+    ) from exc
 
 from .._bulk import (
     MAX_CHUNK_SIZE,
