@@ -9,7 +9,7 @@
                                            content="Kodunuz: 482913")
 """
 
-from ._bulk import BulkFailure, BulkProgress, BulkResult
+from ._bulk_types import BulkFailure, BulkProgress, BulkResult
 from ._client import Client
 from ._config import Timeout
 from ._logging import configure_from_env as _configure_from_env

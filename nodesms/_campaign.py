@@ -7,7 +7,7 @@ from __future__ import annotations
 import inspect
 import os
 import time
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -27,6 +27,7 @@ from ._bulk import (
     plan,
     send_chunk,
 )
+from ._bulk_types import ProgressCallback
 from ._journal import Journal
 from ._limit import AdaptiveLimit
 from ._retry import RetryPolicy
@@ -38,8 +39,6 @@ if TYPE_CHECKING:
     from ._client import Client
 
 __all__ = ["MAX_LIMITED_ATTEMPTS", "ProgressCallback", "run_campaign"]
-
-ProgressCallback = Callable[[BulkProgress], "Awaitable[None] | None"]
 
 MAX_LIMITED_ATTEMPTS = 12
 """Concurrency refusals one chunk may meet before it is given up (each waits longer)."""

@@ -5,14 +5,15 @@ from __future__ import annotations
 import builtins
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterable, Iterable, Mapping
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Literal, TypeAlias, TypeVar
+from typing import Literal, TypeAlias, TypeVar
 
 import msgspec
 from msgspec import field
 
 from .. import _operations as ops
+from .._bulk_types import BulkItem, BulkResult, ProgressCallback
 from .._dates import gateway_now, next_minute, to_gateway, wire_minute, wire_second
 from .._numbers import normalize_number
 from .._operation import Operation
@@ -51,10 +52,6 @@ from ..models import (
 )
 from ..text import resolve_encoding
 from ._base import Body, PagedBody, Resource
-
-if TYPE_CHECKING:
-    from .._bulk import BulkInput, BulkResult
-    from .._campaign import ProgressCallback
 
 __all__ = ["SmsResource"]
 
@@ -562,7 +559,7 @@ class SmsResource(Resource):
 
     async def send_bulk(
         self,
-        messages: BulkInput,
+        messages: Iterable[BulkItem] | AsyncIterable[BulkItem],
         *,
         campaign_id: str,
         sender: str,
