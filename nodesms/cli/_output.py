@@ -131,8 +131,14 @@ class RecordWriter:
         try:
             async for record in records:
                 self.add(record)
-        finally:
-            self.finish()
+        except BaseException:
+            # Rows already read stay on screen; a JSON document stays unterminated, so a
+            # script that ignores the exit status cannot mistake it for a complete answer.
+            if self.fmt == "table":
+                self._flush_table()
+            self.out.flush()
+            raise
+        self.finish()
         return self.count
 
     def all(self, records: Iterable[Any]) -> int:
