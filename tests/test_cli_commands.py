@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio
 import pytest
 
 import nodesms
@@ -296,7 +297,7 @@ async def test_contacts_import_from_csv(gateway: Gateway, tmp_path: Path) -> Non
             found = {c.gsm: c async for c in client.contact.list()}
             if {"905550000021", "905550000022"} <= set(found):
                 break
-            time.sleep(0.1)
+            await anyio.sleep(0.1)
         assert found["905550000021"].first_name == "Ayşe"
         assert found["905550000021"].details == {"CITY": "İzmir"}
         groups = [g.title async for g in client.contact.list_group()]
@@ -345,9 +346,7 @@ def test_a_wrong_password_is_one_line_on_stderr(gateway: Gateway) -> None:
     assert debug.returncode == 1
     assert "Traceback (most recent call last)" in debug.stderr
     assert "DEBUG nodesms: /user/credit HTTP 401" in debug.stderr
-    assert debug.stderr.endswith("\n") and debug.stderr.splitlines()[-1].startswith(
-        "nodesms: AuthenticationError"
-    )
+    assert debug.stderr.splitlines()[-1].startswith("nodesms: AuthenticationError")
 
 
 def test_bad_input_is_one_line_naming_the_field(gateway: Gateway) -> None:
