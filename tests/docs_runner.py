@@ -1,0 +1,111 @@
+"""Runs the code examples of one documentation page, in order, as a reader would.
+
+Started by ``tests/test_docs.py`` in a subprocess whose ``NODESMS_*`` variables point at a
+standalone fake gateway, with a scratch directory as the working directory. The examples
+arrive as JSON on stdin: ``[[kind, source, line], ...]``. Rules:
+
+- ``python`` blocks run in one namespace per page, in order. A block with top-level
+  ``await`` runs on one event loop kept for the page, with ``client`` (a ``nodesms.Client()``
+  configured from the environment) provided when the page did not make one; a complete
+  program (``asyncio.run(main())``) runs as it is.
+- A ``python`` block whose first line is a file name comment (``# app.py``) is written to
+  that file; a ``test_*.py`` file is then run with pytest in a subprocess.
+- ``pycon`` blocks are doctests, in the page's namespace.
+- In ``console`` blocks, every ``$ nodesms ...`` line runs and must exit with status 0.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import doctest
+import inspect
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import nodesms
+
+FILE_COMMENT = re.compile(r"#\s*([\w/]+\.py)\s*\n")
+TIMEOUT = 120
+
+
+def main() -> int:
+    page = sys.argv[1]
+    blocks: list[tuple[str, str, int]] = json.load(sys.stdin)
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    sys.path.insert(0, str(Path.cwd()))  # files the page wrote can be imported
+    loop = asyncio.new_event_loop()
+    provided: list[nodesms.Client] = []
+    try:
+        for kind, source, line in blocks:
+            where = f"{page}:{line}"
+            if kind == "python":
+                run_python(source, where, namespace, loop, provided)
+            elif kind == "pycon":
+                run_doctest(source, where, namespace, line)
+            elif kind == "console":
+                run_console(source, where)
+    finally:
+        for client in provided:
+            loop.run_until_complete(client.aclose())
+        loop.close()
+    return 0
+
+
+def run_python(
+    source: str,
+    where: str,
+    namespace: dict[str, Any],
+    loop: asyncio.AbstractEventLoop,
+    provided: list[nodesms.Client],
+) -> None:
+    named = FILE_COMMENT.match(source)
+    if named is not None:
+        path = Path(named.group(1))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+        if path.name.startswith("test_"):
+            run = subprocess.run(
+                [sys.executable, "-m", "pytest", "-q", "-W", "error", "-p", "no:cacheprovider",
+                 str(path)],
+                capture_output=True, text=True, timeout=TIMEOUT,
+            )  # fmt: skip
+            if run.returncode != 0:
+                raise SystemExit(f"{where}: pytest failed\n{run.stdout}\n{run.stderr}")
+        return
+    code = compile(source, where, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    if code.co_flags & inspect.CO_COROUTINE:
+        if "client" not in namespace:
+            provided.append(nodesms.Client())
+            namespace["client"] = provided[-1]
+        loop.run_until_complete(eval(code, namespace))
+    else:
+        exec(code, namespace)
+
+
+def run_doctest(source: str, where: str, namespace: dict[str, Any], line: int) -> None:
+    test = doctest.DocTestParser().get_doctest(source, namespace, where, where, line)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test, clear_globs=False)
+    if runner.failures:
+        raise SystemExit(f"{where}: doctest failed")
+
+
+def run_console(source: str, where: str) -> None:
+    for text in source.splitlines():
+        if not text.startswith("$ nodesms "):
+            continue
+        # `python -m nodesms` is the console script without depending on PATH.
+        command = [sys.executable, "-m", *shlex.split(text[2:])]
+        run = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
+        if run.returncode != 0:
+            raise SystemExit(f"{where}: {text!r} exited {run.returncode}\n{run.stderr}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
