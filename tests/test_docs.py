@@ -16,27 +16,31 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
+FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```", re.DOTALL | re.MULTILINE)
+TITLE = re.compile(r'title="([^"]+)"')
 RUN_KINDS = ("python", "pycon", "console")
 TIMEOUT = 300
 
 
-def examples(page: Path) -> list[tuple[str, str, int]]:
-    """The page's code blocks that run: (kind, source, line)."""
+def examples(page: Path) -> list[tuple[str, str, str, int]]:
+    """The page's code blocks that run or make files: (kind, title, source, line)."""
     text = page.read_text(encoding="utf-8")
-    return [
-        (m.group(1), m.group(2), text.count("\n", 0, m.start()) + 2)
-        for m in FENCE.finditer(text)
-        if m.group(1) in RUN_KINDS
-    ]
+    found = []
+    for m in FENCE.finditer(text):
+        kind, info, source = m.groups()
+        title = TITLE.search(info)
+        if kind in RUN_KINDS or title:
+            line = text.count("\n", 0, m.start()) + 2
+            found.append((kind, title.group(1) if title else "", source, line))
+    return found
 
 
 def test_every_fenced_block_has_a_known_kind() -> None:
     # A typo in a fence (```pyton) would silently exclude an example from the run.
-    known = {*RUN_KINDS, "text", "bash", "toml", "yaml", "ini"}
+    known = {*RUN_KINDS, "text", "bash", "toml", "yaml", "ini", "csv"}
     for page in PAGES:
-        kinds = set(FENCE.findall(page.read_text(encoding="utf-8")))
-        assert {kind for kind, _ in kinds} <= known, page
+        kinds = {m.group(1) for m in FENCE.finditer(page.read_text(encoding="utf-8"))}
+        assert kinds <= known, page
 
 
 @pytest.mark.parametrize(
