@@ -87,7 +87,7 @@ def operations() -> Iterator[tuple[Operation[Any], str, Callable[..., Any]]]:
 def _returns(method: Callable[..., Any]) -> str:
     annotation = inspect.signature(method).return_annotation
     text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
-    return text.replace("builtins.", "")
+    return text.replace("builtins.", "").replace("|", "\\|")  # a bare | would split the cell
 
 
 def operations_table() -> str:

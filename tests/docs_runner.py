@@ -6,7 +6,7 @@ arrive as JSON on stdin: ``[[kind, title, source, line], ...]``. Rules:
 
 - ``python`` blocks run in one namespace per page, in order. A block with top-level
   ``await`` runs on one event loop kept for the page, with ``client`` (a ``nodesms.Client()``
-  configured from the environment) provided when the page did not make one; a complete
+  configured from the environment) provided when the page has no open one; a complete
   program (``asyncio.run(main())``) runs as it is.
 - A block with a title (```` ```python title="app.py" ````, any language) is written to that
   file, for later blocks to import or read; a ``test_*.py`` file is then run with pytest in
@@ -69,7 +69,8 @@ def run_python(
 ) -> None:
     code = compile(source, where, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     if code.co_flags & inspect.CO_COROUTINE:
-        if "client" not in namespace:
+        current = namespace.get("client")
+        if not isinstance(current, nodesms.Client) or current.closed:
             provided.append(nodesms.Client())
             namespace["client"] = provided[-1]
         loop.run_until_complete(eval(code, namespace))

@@ -4,6 +4,7 @@ tables come from the code's own tables."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -11,8 +12,12 @@ import select
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
+
+import nodesms
+from nodesms._codes import CODE_TO_NAME
 
 ROOT = Path(__file__).parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -71,3 +76,67 @@ def test_examples_run_against_the_embedded_gateway(page: Path, tmp_path: Path) -
     finally:
         gateway.terminate()
         gateway.communicate(timeout=60)
+
+
+def load_hooks() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "docs" / "hooks.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def table_rows(table: str) -> list[list[str]]:
+    rows = [re.split(r"(?<!\\)\|", line)[1:-1] for line in table.splitlines()[2:]]
+    return [[cell.strip().strip("`") for cell in row] for row in rows]
+
+
+def test_error_table_has_every_code_and_the_class_it_becomes() -> None:
+    rows = {(code, name): (cls, retried) for code, name, cls, retried in
+            table_rows(load_hooks().error_table())}  # fmt: skip
+    assert len(rows) >= len(CODE_TO_NAME)
+    for code, name in CODE_TO_NAME.items():
+        assert (code, name) in rows
+    assert rows["SMS18", "ERR_USER_CREDIT_REQUIRED"] == ("InsufficientCreditError", "no")
+    assert rows["SMS50", "ERR_MULTI_REQUEST_NOT_PERMITTED"] == ("ConcurrencyLimitError", "yes")
+    assert rows["—", "ERR_INVALID_SMS_SENDER"] == ("BadRequestError", "no")
+    assert rows["—", "ERR_DAILY_REQUEST_LIMIT"] == ("ConcurrencyLimitError", "no")
+    assert rows["—", "HTTP 5xx, no known code"] == ("ServerError", "yes")
+    assert rows["—", "any other"] == ("APIError", "no")
+
+
+def test_operations_table_has_every_public_method_of_the_client() -> None:
+    rows = table_rows(load_hooks().operations_table())
+    methods = {row[1] for row in rows}
+    for area in ("sms", "contact", "mo", "user"):
+        resource = type(getattr(nodesms.Client("http://127.0.0.1:1", "u", "p"), area))
+        public = {name for name in vars(resource) if not name.startswith("_")}
+        assert {f"client.{area}.{name}" for name in public} == {
+            m for m in methods if m.startswith(f"client.{area}.")
+        }
+    soap = {row[1]: row[2] for row in rows if row[2] != "—"}
+    assert soap == {
+        "client.sms.create_otp": "sendOtp", "client.sms.create": "sendSms",
+        "client.sms.list": "getSmsPackages", "client.sms.list_item": "getSmsPackageItems",
+        "client.sms.list_sender": "getSmsSenders", "client.sms.cancel": "cancelSmsPackage",
+        "client.user.credit": "getUserCredit",
+    }  # fmt: skip
+    assert [row[4] for row in rows if row[1].endswith("set_blacklist")] == ["list[str] \\| None"]
+
+
+def test_the_reference_pages_carry_the_generated_tables() -> None:
+    hooks = load_hooks()
+    for marker, page in (("errors", "errors.md"), ("operations", "operations.md")):
+        text = (ROOT / "docs" / "reference" / page).read_text(encoding="utf-8")
+        assert f"<!-- generated: {marker} -->" in text
+        rendered = hooks.on_page_markdown(text, page=None, config=None, files=None)
+        assert "<!-- generated" not in rendered
+        assert rendered.count("\n| ") > 20
+
+
+def test_readme_links_work_from_pypi() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\(([^)]+)\)", readme)
+    assert links
+    assert all(link.startswith("https://") for link in links), links
