@@ -16,8 +16,8 @@ from types import ModuleType
 
 import pytest
 
-import nodesms
 from nodesms._codes import CODE_TO_NAME
+from nodesms._operations import OPERATIONS, reference_table
 
 ROOT = Path(__file__).parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -106,23 +106,12 @@ def test_error_table_has_every_code_and_the_class_it_becomes() -> None:
     assert rows["—", "any other"] == ("APIError", "no")
 
 
-def test_operations_table_has_every_public_method_of_the_client() -> None:
-    rows = table_rows(load_hooks().operations_table())
-    methods = {row[1] for row in rows}
-    for area in ("sms", "contact", "mo", "user"):
-        resource = type(getattr(nodesms.Client("http://127.0.0.1:1", "u", "p"), area))
-        public = {name for name in vars(resource) if not name.startswith("_")}
-        assert {f"client.{area}.{name}" for name in public} == {
-            m for m in methods if m.startswith(f"client.{area}.")
-        }
-    soap = {row[1]: row[2] for row in rows if row[2] != "—"}
-    assert soap == {
-        "client.sms.create_otp": "sendOtp", "client.sms.create": "sendSms",
-        "client.sms.list": "getSmsPackages", "client.sms.list_item": "getSmsPackageItems",
-        "client.sms.list_sender": "getSmsSenders", "client.sms.cancel": "cancelSmsPackage",
-        "client.user.credit": "getUserCredit",
-    }  # fmt: skip
-    assert [row[4] for row in rows if row[1].endswith("set_blacklist")] == ["list[str] \\| None"]
+def test_operations_page_is_the_operations_table() -> None:
+    text = (ROOT / "docs" / "reference" / "operations.md").read_text(encoding="utf-8")
+    rendered = load_hooks().on_page_markdown(text, page=None, config=None, files=None)
+    assert reference_table() in rendered
+    for op in OPERATIONS:
+        assert f"| `{op.path}` | `client.{op.method}` |" in rendered
 
 
 def test_the_reference_pages_carry_the_generated_tables() -> None:
