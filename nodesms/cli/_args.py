@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from enum import IntEnum
 from pathlib import Path
 from typing import TypeVar
 
 from .._dates import parse_iso
+from ._app import UsageError
 
-__all__ = ["choice_of", "read_lines", "when"]
+__all__ = ["choice_of", "numbers", "read_lines", "when"]
 
 E = TypeVar("E", bound=IntEnum)
 
@@ -70,3 +71,13 @@ def read_lines(path: str) -> Iterator[str]:
         line = line.strip()
         if line and not line.startswith("#"):
             yield line
+
+
+def numbers(given: Sequence[str], file: str | None, option: str) -> list[str]:
+    """Numbers from the arguments, then from ``file`` (one a line); at least one."""
+    found = list(given)
+    if file:
+        found.extend(read_lines(file))
+    if not found:
+        raise UsageError(f"give at least one NUMBER or {option}")
+    return found

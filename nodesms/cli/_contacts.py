@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from .._client import Client
-from ._app import CommandError, Context, UsageError
-from ._args import read_lines
+from ._app import CommandError, Context
+from ._args import numbers
 
 __all__ = ["read_csv", "register"]
 
@@ -96,19 +96,15 @@ async def import_contacts(client: Client, ctx: Context) -> None:
 async def set_blacklist(client: Client, ctx: Context) -> None:
     """``nodesms blacklist add|remove NUMBER...``."""
     args = ctx.args
-    numbers = list(args.numbers)
-    if args.file:
-        numbers.extend(read_lines(args.file))
-    if not numbers:
-        raise UsageError("give at least one NUMBER or --file")
+    given = numbers(args.numbers, args.file, "--file")
     invalid: list[str] = []
     if args.skip_invalid:
         invalid = await client.contact.set_blacklist(
-            status=args.status, gsms=numbers, return_invalids=True
+            status=args.status, gsms=given, return_invalids=True
         )
     else:
-        await client.contact.set_blacklist(status=args.status, gsms=numbers)
+        await client.contact.set_blacklist(status=args.status, gsms=given)
     columns = (("blacklisted", "blacklisted"), ("applied", "applied"), ("invalid", "invalid"))
     ctx.writer(columns).one(
-        {"blacklisted": args.status, "applied": len(numbers) - len(invalid), "invalid": invalid}
+        {"blacklisted": args.status, "applied": len(given) - len(invalid), "invalid": invalid}
     )

@@ -13,8 +13,8 @@ from typing import Any
 from .._client import Client
 from ..enums import Encoding, ItemState, Operator, PackageFilter, SenderStatus
 from ..models import PackageItem
-from ._app import CommandError, Context, UsageError
-from ._args import choice_of, names, read_lines, when
+from ._app import CommandError, Context
+from ._args import choice_of, names, numbers, when
 from ._output import Format, RecordWriter, to_builtins
 from ._progress import Progress
 
@@ -163,41 +163,30 @@ async def credit(client: Client, ctx: Context) -> None:
 async def send(client: Client, ctx: Context) -> None:
     """``nodesms send``: one number is a single send, several a one-to-many package."""
     args = ctx.args
-    numbers = list(args.numbers)
-    if args.numbers_file:
-        numbers.extend(read_lines(args.numbers_file))
-    if not numbers:
-        raise UsageError("give at least one NUMBER or --numbers-file")
-    recipients: dict[str, Any] = (
-        {"number": numbers[0]} if len(numbers) == 1 else {"numbers": numbers}
-    )
+    given = numbers(args.numbers, args.numbers_file, "--numbers-file")
+    recipients: dict[str, Any] = {"number": given[0]} if len(given) == 1 else {"numbers": given}
     sent = await client.sms.create(
-        sender=args.sender,
-        title=args.title,
-        content=args.content,
-        encoding=args.encoding,
-        validity=args.validity,
-        sending_date=args.at,
-        push_url=args.push_url,
-        custom_id=args.custom_id,
-        **recipients,
+        title=args.title, sending_date=args.at, **recipients, **_send_arguments(args)
     )
     ctx.writer(CREATED).one(sent)
 
 
 async def otp(client: Client, ctx: Context) -> None:
     """``nodesms otp``."""
-    args = ctx.args
-    sent = await client.sms.create_otp(
-        number=args.number,
-        sender=args.sender,
-        content=args.content,
-        encoding=args.encoding,
-        validity=args.validity,
-        push_url=args.push_url,
-        custom_id=args.custom_id,
-    )
+    sent = await client.sms.create_otp(number=ctx.args.number, **_send_arguments(ctx.args))
     ctx.writer(CREATED).one(sent)
+
+
+def _send_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """What ``send`` and ``otp`` pass alike (the options of :func:`_send_options`)."""
+    return {
+        "sender": args.sender,
+        "content": args.content,
+        "encoding": args.encoding,
+        "validity": args.validity,
+        "push_url": args.push_url,
+        "custom_id": args.custom_id,
+    }
 
 
 async def packages(client: Client, ctx: Context) -> None:
@@ -233,9 +222,9 @@ async def export(client: Client, ctx: Context) -> None:
     """``nodesms export PKG...``: every recipient of the packages, one record each."""
     args = ctx.args
     # The packages' recipient counts size the progress bar before the first item arrives.
-    listed = await client.sms.list(pkg_ids=args.pkg_ids, page_size=max(10, len(args.pkg_ids)))
-    total = sum(pkg.statistics.r_count for pkg in listed.items)
-    missing = set(args.pkg_ids) - {pkg.id for pkg in listed.items}
+    listed = [pkg async for pkg in client.sms.list(pkg_ids=args.pkg_ids)]
+    total = sum(pkg.statistics.r_count for pkg in listed)
+    missing = set(args.pkg_ids) - {pkg.id for pkg in listed}
     if missing:
         raise CommandError(f"no such package: {', '.join(map(str, sorted(missing)))}")
     with contextlib.ExitStack() as files:
