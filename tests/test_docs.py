@@ -129,3 +129,26 @@ def test_readme_links_work_from_pypi() -> None:
     links = re.findall(r"\]\(([^)]+)\)", readme)
     assert links
     assert all(link.startswith("https://") for link in links), links
+
+
+@pytest.mark.parametrize(
+    ("kind", "source"),
+    [
+        ("python", "raise RuntimeError('a broken example')\n"),
+        ("python", "await client.sms.create(sender='ACME', title='T', content='x', number='1')\n"),
+        ("pycon", ">>> 1 + 1\n3\n"),
+        ("console", "$ nodesms packages --status nonsense\n"),
+    ],
+)
+def test_a_broken_example_fails_the_run(kind: str, source: str, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NODESMS_")}
+    env |= {"NODESMS_BASE_URL": "http://127.0.0.1:9", "NODESMS_USERNAME": "u",
+            "NODESMS_PASSWORD": "p"}  # fmt: skip
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "docs_runner.py"), "broken.md"],
+        input=json.dumps([[kind, "", source, 1]]), capture_output=True, text=True,
+        timeout=TIMEOUT, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode != 0
+    assert "broken.md:1" in run.stdout + run.stderr
