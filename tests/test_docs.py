@@ -78,8 +78,8 @@ def test_examples_run_against_the_embedded_gateway(page: Path, tmp_path: Path) -
         gateway.communicate(timeout=60)
 
 
-def load_hooks() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "docs" / "hooks.py")
+def load_hooks(name: str = "hooks") -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"docs_{name}", ROOT / "docs" / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -152,3 +152,26 @@ def test_a_broken_example_fails_the_run(kind: str, source: str, tmp_path: Path) 
     )  # fmt: skip
     assert run.returncode != 0
     assert "broken.md:1" in run.stdout + run.stderr
+
+
+def test_docstrings_rest_becomes_markdown() -> None:
+    roles = load_hooks("griffe_roles")
+    text = (
+        "Use :class:`~nodesms.Page` or :meth:`GatewayServer.serve <a.b.serve>`::\n"
+        "\n"
+        "    async with x:\n"
+        "        pass\n"
+        "\n"
+        "After.\n"
+    )
+    converted = roles.fence_literal_blocks(roles.ROLE.sub(roles._as_code, text))
+    assert converted == (
+        "Use `Page` or `GatewayServer.serve`:\n"
+        "\n"
+        "```python\n"
+        "async with x:\n"
+        "    pass\n"
+        "```\n"
+        "\n"
+        "After.\n"
+    )
