@@ -9,8 +9,9 @@ arrive as JSON on stdin: ``[[kind, title, source, line], ...]``. Rules:
   configured from the environment) provided when the page has no open one; a complete
   program (``asyncio.run(main())``) runs as it is.
 - A block with a title (```` ```python title="app.py" ````, any language) is written to that
-  file, for later blocks to import or read; a ``test_*.py`` file is then run with pytest in
-  a subprocess (warnings are errors there too).
+  file, for later blocks to import or read (a Python file is compiled at once, so even one
+  nothing imports is checked); a ``test_*.py`` file is then run with pytest in a subprocess
+  (warnings are errors there too).
 - ``pycon`` blocks are doctests, in the page's namespace.
 - In ``console`` blocks, every ``$ nodesms ...`` line runs and must exit with status 0;
   ``$ nodesms gateway ...`` must start serving, and is then stopped.
@@ -80,6 +81,8 @@ def run_python(
 
 def write_file(title: str, source: str, where: str) -> None:
     path = Path(title)
+    if path.suffix == ".py":
+        compile(source, where, "exec")  # a file no later block imports is still checked
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(source, encoding="utf-8")
     if path.name.startswith("test_") and path.suffix == ".py":

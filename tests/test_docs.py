@@ -138,6 +138,7 @@ def test_readme_links_work_from_pypi() -> None:
         ("python", "await client.sms.create(sender='ACME', title='T', content='x', number='1')\n"),
         ("pycon", ">>> 1 + 1\n3\n"),
         ("console", "$ nodesms packages --status nonsense\n"),
+        ("file", "def broken(:\n"),
     ],
 )
 def test_a_broken_example_fails_the_run(kind: str, source: str, tmp_path: Path) -> None:
@@ -145,9 +146,10 @@ def test_a_broken_example_fails_the_run(kind: str, source: str, tmp_path: Path) 
     env |= {"NODESMS_BASE_URL": "http://127.0.0.1:9", "NODESMS_USERNAME": "u",
             "NODESMS_PASSWORD": "p"}  # fmt: skip
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    title = "app.py" if kind == "file" else ""
     run = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "docs_runner.py"), "broken.md"],
-        input=json.dumps([[kind, "", source, 1]]), capture_output=True, text=True,
+        input=json.dumps([[kind, title, source, 1]]), capture_output=True, text=True,
         timeout=TIMEOUT, env=env, cwd=tmp_path,
     )  # fmt: skip
     assert run.returncode != 0
