@@ -428,3 +428,20 @@ def test_gateway_options_reach_the_gateway() -> None:
         assert json.loads(run.stdout) == {"credit": 1234.0}
     finally:
         stop(process)
+
+
+def test_a_reader_that_goes_away_stops_the_command_quietly(gateway: Gateway) -> None:
+    numbers = [f"90555{i:07d}" for i in range(100, 1100)]
+    created = as_json(nodesms_cli(gateway, "send", "--json", "--sender", "ACME", "--title",
+                                  "Çok", "--content", "Merhaba", *numbers))  # fmt: skip
+    assert isinstance(created, dict)
+    process = subprocess.Popen(  # `nodesms items PKG | head -1`
+        [sys.executable, "-m", "nodesms", "items", str(created["pkg_id"])],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=gateway.env, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    assert process.stdout.readline().split()[:2] == ["id", "target"]
+    process.stdout.close()  # 1000 rows do not fit in the pipe: the next write breaks it
+    _, stderr = process.communicate(timeout=TIMEOUT)
+    assert process.returncode == 141
+    assert stderr == ""

@@ -31,6 +31,7 @@ __all__ = ["CommandError", "Context", "Handler", "UsageError", "main"]
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool killed by it
 
 
 class UsageError(Exception):
@@ -121,7 +122,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         local: LocalHandler | None = getattr(args, "local", None)
         if local is not None:
             return local(args)
-        return anyio.run(_run_command, args)
+        client = make_client(args)  # before the event loop: it may prompt for the password
+        return anyio.run(_run_command, client, args)
+    except BrokenPipeError:
+        # The reader went away (`nodesms items 42 | head`): stop quietly, as Unix tools do,
+        # and keep the interpreter's last flush from complaining about stdout.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         print("nodesms: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -148,12 +155,12 @@ def describe(exc: BaseException) -> str:
     return f"unexpected {type(exc).__name__}: {message} (run with --debug for the traceback)"
 
 
-async def _run_command(args: argparse.Namespace) -> int:
+async def _run_command(client: Client, args: argparse.Namespace) -> int:
     handler: Handler = args.handler
     fmt: Format = "json" if getattr(args, "json", False) else "csv" if getattr(
         args, "csv", False) else "table"  # fmt: skip
     context = Context(args=args, out=sys.stdout, fmt=fmt)
-    async with make_client(args) as client:
+    async with client:
         status = await handler(client, context)
     return 0 if status is None else status
 
