@@ -132,7 +132,7 @@ async def test_kill_9_of_a_worker_mid_campaign_loses_nothing_and_sends_nothing_t
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 SECTION = README[README.index("## Distributed campaigns") :]
 SECTION = SECTION[: SECTION.index("\n## ", 1)]
-BLOCKS = re.findall(r"```python\n(.*?)```", SECTION, flags=re.DOTALL)
+BLOCKS = re.findall(r"```python[^\n]*\n(.*?)```", SECTION, flags=re.DOTALL)
 
 
 def test_the_readme_recipes_are_python() -> None:

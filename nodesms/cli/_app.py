@@ -89,7 +89,7 @@ def _debug_option() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``nodesms`` parser with every command."""
-    from . import _contacts, _local, _sms
+    from . import _campaign, _contacts, _local, _sms
 
     common = _common_options()
     parser = argparse.ArgumentParser(
@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"nodesms {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (_sms, _contacts):
+    for module in (_sms, _contacts, _campaign):
         module.register(commands, common)
     _local.register(commands, _debug_option())
     return parser
