@@ -27,11 +27,12 @@ import msgspec
 from ._dates import GATEWAY_TZ, parse_iso
 from .enums import ItemState, PackageState
 from .errors import ValidationError
+from .models import Serialisable
 
 __all__ = ["PushItem", "PushReport", "PushStatistics", "parse_push"]
 
 
-class PushStatistics(msgspec.Struct, frozen=True):
+class PushStatistics(msgspec.Struct, Serialisable, frozen=True):
     """Package totals in a push: SMS parts in all, delivered, and failed."""
 
     total: int
@@ -39,7 +40,7 @@ class PushStatistics(msgspec.Struct, frozen=True):
     undelivered: int
 
 
-class PushItem(msgspec.Struct, frozen=True):
+class PushItem(msgspec.Struct, Serialisable, frozen=True):
     """One recipient in a push.
 
     Attributes:
@@ -56,7 +57,7 @@ class PushItem(msgspec.Struct, frozen=True):
     last_update: datetime | None
 
 
-class PushReport(msgspec.Struct, frozen=True):
+class PushReport(msgspec.Struct, Serialisable, frozen=True):
     """A delivery-report push.
 
     Attributes:

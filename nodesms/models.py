@@ -8,6 +8,7 @@ pseudo-members, and the gateway's zone-less local datetimes come back timezone-a
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from typing import Any, Generic, TypeVar, cast
@@ -50,6 +51,7 @@ __all__ = [
     "Periodic",
     "ProcessInfo",
     "Sender",
+    "Serialisable",
     "Statistics",
     "Summary",
     "UserInfo",
@@ -58,18 +60,35 @@ __all__ = [
 T = TypeVar("T")
 
 
-class GatewayDateTime(datetime):
-    """A timezone-aware ``datetime`` in the gateway's zone (Europe/Istanbul unless configured).
+class _FieldMark(type):
+    """Metaclass of marker types: every instance of the base is an instance of the marker.
+
+    msgspec calls a ``dec_hook`` only for types it cannot build itself, and then checks
+    ``isinstance(result, type)``. With this, the hook returns a plain ``datetime`` or ``str``:
+    the types ``msgspec.json.encode``, ``msgspec.to_builtins``, pickle, FastAPI and every other
+    serialiser accept (msgspec's encoders refuse subclasses).
+    """
+
+    def __instancecheck__(cls, obj: object) -> bool:
+        return isinstance(obj, cls.__bases__[0])
+
+
+class GatewayDateTime(datetime, metaclass=_FieldMark):
+    """The type of result fields that hold a time: a timezone-aware ``datetime`` in the
+    gateway's zone (Europe/Istanbul unless configured).
 
     The gateway sends local times without a zone (``2021-05-04T01:38:20``); nodesms attaches the
-    client's ``gateway_tz`` so that comparisons and conversions are correct.
+    client's ``gateway_tz`` so that comparisons and conversions are correct. The values are
+    plain ``datetime`` objects (``type(pkg.sending_date) is datetime``), so results serialise
+    anywhere; this class only marks the fields that decoding puts in the gateway's zone.
     """
 
     __slots__ = ()
 
 
-class NumericString(str):
-    """A ``str`` the gateway sometimes sends as a JSON number (item ids, phone numbers)."""
+class NumericString(str, metaclass=_FieldMark):
+    """The type of result fields holding a ``str`` the gateway sometimes sends as a JSON number
+    (item ids, phone numbers). The values are plain ``str``."""
 
     __slots__ = ()
 
@@ -77,7 +96,7 @@ class NumericString(str):
 _DATETIME_MEMO_SIZE = 2048
 
 
-def _gateway_datetime(obj: Any, tz: tzinfo) -> GatewayDateTime:
+def _gateway_datetime(obj: Any, tz: tzinfo) -> datetime:
     """Any datetime the hook meets (aware ones, the SOAP path's parsed ones) in zone ``tz``."""
     if isinstance(obj, str):
         try:
@@ -89,23 +108,13 @@ def _gateway_datetime(obj: Any, tz: tzinfo) -> GatewayDateTime:
     else:
         raise msgspec.ValidationError(f"expected a datetime, got {type(obj).__name__}")
     if value.tzinfo is not None:
-        value = value.astimezone(tz)
-    return GatewayDateTime(
-        value.year,
-        value.month,
-        value.day,
-        value.hour,
-        value.minute,
-        value.second,
-        value.microsecond,
-        tz,
-        fold=value.fold,
-    )
+        return value.astimezone(tz)
+    return value.replace(tzinfo=tz)
 
 
 # ``datetime(<10-byte pickled state>, tzinfo)``: the constructor unpickling uses (C and
 # pure-Python datetime alike), which copies the fields instead of validating seven arguments.
-_from_state = cast(Callable[[bytes, tzinfo], GatewayDateTime], GatewayDateTime)
+_from_state = cast(Callable[[bytes, tzinfo], datetime], datetime)
 
 
 def dec_hook_for(tz: tzinfo) -> Callable[[type, Any], Any]:
@@ -121,7 +130,7 @@ def dec_hook_for(tz: tzinfo) -> Callable[[type, Any], Any]:
     - the gateway's usual zone-less text is parsed in C and rebuilt with the zone from its
       pickled state, about three times cheaper than ``.replace(tzinfo=tz)``.
     """
-    memo: dict[str, GatewayDateTime] = {}
+    memo: dict[str, datetime] = {}
     fromisoformat = datetime.fromisoformat
 
     def dec_hook(type_: type, obj: Any) -> Any:
@@ -147,15 +156,66 @@ def dec_hook_for(tz: tzinfo) -> Callable[[type, Any], Any]:
                 memo[obj] = value
             return value
         if type_ is NumericString:
-            if type(obj) is str or (isinstance(obj, (str, int)) and not isinstance(obj, bool)):
-                return NumericString(obj)
+            if type(obj) is str:
+                return obj
+            if isinstance(obj, (str, int)) and not isinstance(obj, bool):
+                return str(obj) if isinstance(obj, int) else str.__str__(obj)
             raise msgspec.ValidationError(f"expected a string or number, got {type(obj).__name__}")
         raise NotImplementedError(type_)
 
     return dec_hook
 
 
-class _Model(msgspec.Struct, frozen=True, kw_only=True, repr_omit_defaults=True, gc=False):
+class Serialisable:
+    """``to_dict()`` for results; every result also works with ``msgspec.json.encode``,
+    ``msgspec.to_builtins`` and ``pickle`` as it is."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """This result as JSON-ready builtins, keyed by attribute name.
+
+        Nested results become dicts, datetimes ISO-8601 strings with their offset, enums their
+        int values: what a FastAPI handler or ``json.dumps`` can return as it is.
+        (``msgspec.to_builtins(result)`` gives the same values keyed by the gateway's names.)
+        """
+        return cast(dict[str, Any], _plain(self))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, msgspec.Struct):
+        return {key: _plain(get(value)) for key, get in _fields_of(type(value))}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    return msgspec.to_builtins(value)
+
+
+_FIELD_PLANS: dict[type, list[tuple[str, Callable[[Any], Any]]]] = {}
+
+
+def _fields_of(cls: type) -> list[tuple[str, Callable[[Any], Any]]]:
+    """The attributes ``to_dict`` shows: public fields, and the public property in front of a
+    private field (``Contact.groups`` for ``_groups``)."""
+    plan = _FIELD_PLANS.get(cls)
+    if plan is None:
+        names: tuple[str, ...] = getattr(cls, "__struct_fields__", ())
+        plan = []
+        for name in names:
+            shown = name.lstrip("_")
+            if name.startswith("_") and (
+                shown in names or not isinstance(getattr(cls, shown, None), property)
+            ):
+                continue
+            plan.append((shown, operator.attrgetter(shown)))
+        _FIELD_PLANS[cls] = plan
+    return plan
+
+
+class _Model(
+    msgspec.Struct, Serialisable, frozen=True, kw_only=True, repr_omit_defaults=True, gc=False
+):
     """Base of all result models: immutable, keyword-constructed.
 
     ``gc=False``: a decoded page holds thousands of models, and having the cyclic garbage
@@ -168,7 +228,7 @@ class _Model(msgspec.Struct, frozen=True, kw_only=True, repr_omit_defaults=True,
 # --- paging ------------------------------------------------------------------------------
 
 
-class Page(msgspec.Struct, Generic[T], frozen=True):
+class Page(msgspec.Struct, Serialisable, Generic[T], frozen=True):
     """One page of a list endpoint.
 
     Attributes:
@@ -205,7 +265,7 @@ class ListData(msgspec.Struct, Generic[T], frozen=True):
 # --- inputs ------------------------------------------------------------------------------
 
 
-class Message(msgspec.Struct, frozen=True):
+class Message(msgspec.Struct, Serialisable, frozen=True):
     """One personalised message of a many-to-many send.
 
     Attributes:
@@ -219,7 +279,7 @@ class Message(msgspec.Struct, frozen=True):
     xid: str | None = None
 
 
-class Periodic(msgspec.Struct, frozen=True):
+class Periodic(msgspec.Struct, Serialisable, frozen=True):
     """Repetition settings of a package (``periodicSettings``).
 
     For ``PeriodType.ONCE`` the gateway sends ``amount`` messages every ``interval`` (both
@@ -234,7 +294,7 @@ class Periodic(msgspec.Struct, frozen=True):
 # --- /sms -------------------------------------------------------------------------------
 
 
-class PackageCreated(msgspec.Struct, frozen=True, repr_omit_defaults=True):
+class PackageCreated(msgspec.Struct, Serialisable, frozen=True, repr_omit_defaults=True):
     """Result of a create: the new package's id and the customID it carries.
 
     ``encoding`` is the encoding that went on the wire (useful with ``encoding="auto"``);
@@ -379,7 +439,7 @@ class Credit(_Model, frozen=True, kw_only=True):
 # --- /contact and /mo --------------------------------------------------------------------
 
 
-class Iys(msgspec.Struct, frozen=True, kw_only=True):
+class Iys(msgspec.Struct, Serialisable, frozen=True, kw_only=True):
     """IYS (İleti Yönetim Sistemi) permission settings sent with a contact (``iys``).
 
     Attributes:

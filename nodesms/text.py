@@ -31,11 +31,12 @@ import msgspec
 
 from nodesms.enums import Encoding
 from nodesms.errors import ValidationError
+from nodesms.models import Serialisable
 
 __all__ = ["Segments", "resolve_encoding", "segments"]
 
 
-class Segments(msgspec.Struct, frozen=True):
+class Segments(msgspec.Struct, Serialisable, frozen=True):
     """How a text would travel: the result of :func:`segments`.
 
     Attributes:
