@@ -15,7 +15,7 @@ from .errors import (
     ServerError,
 )
 
-__all__ = ["CODE_TO_NAME", "NAME_TO_CODE", "api_error"]
+__all__ = ["CODE_TO_NAME", "DESCRIPTIONS", "NAME_TO_CODE", "api_error", "describe"]
 
 CODE_TO_NAME: dict[str, str] = {
     "SMS00": "ERR_BAD_REQUEST",
@@ -59,6 +59,71 @@ CODE_TO_NAME: dict[str, str] = {
     "SMS99": "ERR_SYSTEM_MAINTENANCE",
 }
 NAME_TO_CODE = {name: code for code, name in CODE_TO_NAME.items()}
+
+DESCRIPTIONS: dict[str, str] = {
+    "ERR_BAD_REQUEST": "The request is malformed or its preconditions are not met.",
+    "ERR_USER_NOT_AUTHORIZED": "The account may not perform this operation.",
+    "ERR_BLACKLIST_RECORD_ALREADY_EXISTS": "The number is already in the global blacklist.",
+    "ERR_PARENT_USER_NOT_FOUND": "The parent user does not exist.",
+    "ERR_USER_ALREADY_EXISTS": "The user name is taken.",
+    "ERR_INVALID_PRICING_PLAN": "The pricing plan is invalid.",
+    "ERR_SMS_PKG_NOT_FOUND": "No such SMS package.",
+    "ERR_SMS_PKG_NOT_CHANGEABLE": "The package's state can no longer be changed (it has "
+    "started sending or is finished).",
+    "ERR_INVALID_SMS_SENDING_DATE": "The sending date is invalid or in the past.",
+    "ERR_CONTACT_GROUP_ALREADY_EXISTS": "A contact group with this name already exists.",
+    "ERR_PARENT_CONTACT_GROUP_NOT_FOUND": "The contact group does not exist.",
+    "ERR_PARENT_CONTACT_GROUP_NOT_EMPTY": "The target group cannot be a parent: it has contacts.",
+    "ERR_CONTACT_ALREADY_EXISTS": "A contact with this number already exists.",
+    "ERR_CONTACT_IMPORT_EXISTS": "An import is already pending; wait until it is processed.",
+    "ERR_FILE_NOT_FOUND": "The file was not found.",
+    "ERR_CONTACT_IMPORT_FAILED": "The contact import failed.",
+    "ERR_USER_NOT_FOUND": "No such user.",
+    "ERR_CREDIT_PLAN_NOT_FOUND": "No such credit plan.",
+    "ERR_USER_CREDIT_REQUIRED": "The account has too little credit for this send.",
+    "ERR_PROMOTION_NOT_FOUND": "No such promotion.",
+    "ERR_ALLOWANCE_ALREADY_EXISTS": "The allowance was already created.",
+    "ERR_ALLOWANCE_NOT_PERMITTED": "The allowance's preconditions are not met.",
+    "ERR_ALLOWANCE_NOT_APPLICABLE": "The allowance does not apply to this user.",
+    "ERR_SPAM_FILTER_ALREADY_EXISTS": "The spam filter already exists.",
+    "ERR_MO_ALREADY_EXISTS": "The MO short number already exists.",
+    "ERR_MO_KEYWORD_ALREADY_EXISTS": "The MO keyword already exists.",
+    "ERR_MO_NOT_FOUND": "No such MO short number.",
+    "ERR_SENDER_ALREADY_EXISTS": "The sender name already exists.",
+    "ERR_PARENT_USER_CREDIT_REQUIRED": "The parent (reseller) account has too little credit.",
+    "ERR_USER_CREDIT_DECREASING_LIMITED": "The credit cannot be decreased that far.",
+    "ERR_USER_IYS_SETTINGS_NOT_FOUND": "The account has no IYS settings.",
+    "ERR_INVALID_DATE_RANGE": "The date range is invalid (order, or longer than allowed).",
+    "ERR_API_USER_ALREADY_EXISTS": "The API user name is taken.",
+    "ERR_CREDIT_PLAN_UNIT_PRICE_LIMIT": "The unit price is below the one assigned to you.",
+    "ERR_SMS_PKG_CUSTOM_ID_DUPLICATION": "A package with this customID already exists.",
+    "ERR_SMS_SENDING_TIME_LIMIT": "A system-wide restriction of sending hours applies now.",
+    "ERR_REQUEST_PARAM_LIMIT": "A parameter has too many elements.",
+    "ERR_MULTI_REQUEST_NOT_PERMITTED": "This function runs one request at a time; wait for the "
+    "running one.",
+    "ERR_SYSTEM_MAINTENANCE": "The gateway is in maintenance; try again later.",
+    # Names real deployments send that the vendor document does not list.
+    "ERR_UNAUTHORIZED_REQUEST": "The user name or password was refused.",
+    "ERR_INVALID_PARAM": "A parameter is missing or has an invalid value.",
+    "ERR_INVALID_SMS_SENDER": "The sender name is not approved for this kind of send (OTP "
+    "senders are approved separately).",
+    "ERR_EMPTY_SMS_PACKAGE": "The package has no valid number.",
+    "ERR_USER_BRAND_CODE_NOT_FOUND": "The account has no IYS brand code.",
+    "ERR_SMS_PKG_CREATING_FAILED": "The gateway failed to create the package.",
+    "ERR_NOT_FOUND": "No such endpoint or record.",
+    "ERR_INTERNAL_SERVER": "The gateway failed internally.",
+    "ERR_CONCURRENT_REQUEST_LIMIT": "Too many concurrent requests for this account.",
+    "ERR_DAILY_REQUEST_LIMIT": "The daily limit of report queries is reached.",
+    "ERR_SMS_PKG_DUPLICATION": "The same text went to the same numbers within the last half hour.",
+}
+"""The English meaning of every error name nodesms knows (``APIError.description``)."""
+
+
+def describe(code: str | None, name: str | None) -> str | None:
+    """The English meaning of an error, by name or numbered code; ``None`` if unknown."""
+    if name is not None and name.upper() in DESCRIPTIONS:
+        return DESCRIPTIONS[name.upper()]
+    return DESCRIPTIONS.get(CODE_TO_NAME.get((code or "").upper(), ""))
 
 
 def _classes() -> dict[str, type[APIError]]:

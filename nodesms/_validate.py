@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 import re
 import uuid
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ._numbers import normalize_number
 from .errors import ValidationError
@@ -58,15 +59,29 @@ def check_range(value: int | None, low: int, high: int, field: str) -> int | Non
 
 
 def check_enum(value: int | None, enum_type: type[E], field: str) -> E | None:
-    """``value`` as a member of ``enum_type`` (IntEnum members and their ints are accepted)."""
+    """``value`` as a member of ``enum_type`` (its members and their ints are accepted).
+
+    A member of another enum is refused even when its number is valid: ``PackageState.COMPLETED``
+    is 6, which as a :class:`~nodesms.PackageFilter` means CANCELLED.
+    """
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(f"expected {enum_type.__name__} or int", field=field)
+    if isinstance(value, enum.Enum) and not isinstance(value, enum_type):
+        raise ValidationError(_mix_up(value, enum_type), field=field)
     members = enum_type.__members__.values()  # type: ignore[attr-defined]
     if value not in members:
         raise ValidationError(f"{value!r} is not a {enum_type.__name__}", field=field)
     return enum_type(value)  # type: ignore[call-arg]
+
+
+def _mix_up(value: enum.Enum, enum_type: type[Any]) -> str:
+    given = f"{type(value).__name__}.{value.name}"
+    expected = enum_type.__name__
+    same_name = enum_type.__members__.get(value.name)
+    hint = f"; did you mean {expected}.{value.name} ({same_name.value})?" if same_name else ""
+    return f"expected {expected} (or its int), got {given} ({value.value}) of another enum{hint}"
 
 
 def non_empty_str(value: object, field: str) -> str:

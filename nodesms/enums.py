@@ -9,23 +9,36 @@ comes back as an int-valued pseudo-member named ``UNKNOWN_<value>`` (``Operator(
 from __future__ import annotations
 
 import enum
+from typing import Literal, TypeAlias
 
 __all__ = [
     "ContactFilter",
+    "ContactFilterValue",
     "CustomerType",
     "Encoding",
+    "EncodingValue",
     "ItemState",
+    "ItemStateValue",
     "IysRecipientType",
+    "IysRecipientTypeValue",
     "IysSource",
+    "IysSourceValue",
     "IysState",
+    "IysStateValue",
     "MoState",
     "Operator",
+    "OperatorValue",
     "PackageFilter",
+    "PackageFilterValue",
     "PackageState",
     "PeriodType",
+    "PeriodTypeValue",
     "SenderStatus",
+    "SenderStatusValue",
     "SendingType",
+    "SendingTypeValue",
     "SmsType",
+    "SmsTypeValue",
     "UserType",
 ]
 
@@ -234,3 +247,22 @@ class CustomerType(_WireEnum):
 
     CORPORATE = 0
     INDIVIDUAL = 1
+
+
+# --- the ints each enum takes ----------------------------------------------------------------
+# Parameter types say ``status: PackageFilter | PackageFilterValue``: an IntEnum member is an
+# int, so ``PackageFilter | int`` would let mypy pass a PackageState where a PackageFilter is
+# meant; with the literal values a plain ``6`` still passes and another enum's member does not.
+# (A test checks that these match the enums.)
+OperatorValue: TypeAlias = Literal[0, 1, 2, 3]
+SmsTypeValue: TypeAlias = Literal[0, 1, 2]
+SendingTypeValue: TypeAlias = Literal[0, 1, 2]
+EncodingValue: TypeAlias = Literal[0, 1, 2]
+PeriodTypeValue: TypeAlias = Literal[0, 1, 2, 3, 4]
+PackageFilterValue: TypeAlias = Literal[0, 1, 2, 3, 4, 5, 6, 7]
+ContactFilterValue: TypeAlias = Literal[0, 1, 2]
+ItemStateValue: TypeAlias = Literal[-2, -1, 0, 1, 2, 3, 4, 5]
+SenderStatusValue: TypeAlias = Literal[0, 1, 2, 3]
+IysStateValue: TypeAlias = Literal[-2, -1, 0, 1, 2, 3, 4]
+IysRecipientTypeValue: TypeAlias = Literal[0, 1]
+IysSourceValue: TypeAlias = Literal[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]

@@ -59,6 +59,7 @@ class APIError(NodeSMSError):
         code: the numbered code (``"SMS18"``), or ``None`` where the error name has no number.
         name: the symbolic name (``"ERR_USER_CREDIT_REQUIRED"``), or ``None`` if only a code came.
         message: the gateway's own text (often Turkish).
+        description: the English meaning of the code (``None`` for codes nodesms does not know).
         status: the ``status`` the gateway put in its error envelope, if any.
         http_status: the HTTP status of the response (SOAP and JSON alike; may be 200).
         retry_after: seconds the gateway asked to wait (``Retry-After``), if it said.
@@ -81,6 +82,13 @@ class APIError(NodeSMSError):
         self.retry_after: float | None = None
         label = " ".join(part for part in (code, name) if part) or "error"
         super().__init__(f"{label}: {message}" if message else label)
+
+    @property
+    def description(self) -> str | None:
+        """The English meaning of the error's code, beside the gateway's own :attr:`message`."""
+        from ._codes import describe  # _codes builds on these classes
+
+        return describe(self.code, self.name)
 
 
 class BadRequestError(APIError):

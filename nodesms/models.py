@@ -21,12 +21,15 @@ from .enums import (
     Encoding,
     ItemState,
     IysRecipientType,
+    IysRecipientTypeValue,
     IysSource,
+    IysSourceValue,
     IysState,
     MoState,
     Operator,
     PackageState,
     PeriodType,
+    PeriodTypeValue,
     SenderStatus,
     SmsType,
 )
@@ -286,7 +289,7 @@ class Periodic(msgspec.Struct, Serialisable, frozen=True):
     required; ``amount`` a multiple of 1000).
     """
 
-    period_type: PeriodType | int
+    period_type: PeriodType | PeriodTypeValue
     interval: int | None = None
     amount: int | None = None
 
@@ -452,8 +455,8 @@ class Iys(msgspec.Struct, Serialisable, frozen=True, kw_only=True):
         query_email: also query the e-mail permission (needs an ``EMAIL`` custom field).
     """
 
-    c: IysRecipientType | int
-    src: IysSource | int
+    c: IysRecipientType | IysRecipientTypeValue
+    src: IysSource | IysSourceValue
     send: bool
     query_call: bool | None = None
     query_email: bool | None = None

@@ -23,13 +23,15 @@ has it). Anything else (Cyrillic, Arabic, typographic quotes, emoji, ...) needs 
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterable
 from typing import Literal, NamedTuple
 
 import msgspec
 
-from nodesms.enums import Encoding
+from nodesms._validate import check_enum
+from nodesms.enums import Encoding, EncodingValue
 from nodesms.errors import ValidationError
 from nodesms.models import Serialisable
 
@@ -151,7 +153,7 @@ class _Scan(NamedTuple):
     doubles: int
 
 
-def segments(text: str, encoding: Encoding | int | Literal["auto"] = "auto") -> Segments:
+def segments(text: str, encoding: Encoding | EncodingValue | Literal["auto"] = "auto") -> Segments:
     """Count the SMS parts ``text`` takes.
 
     Args:
@@ -193,7 +195,7 @@ def segments(text: str, encoding: Encoding | int | Literal["auto"] = "auto") -> 
     return Segments(scan.encoding, parts, units, per_part, len(text))
 
 
-def resolve_encoding(text: str, encoding: Encoding | int | Literal["auto"]) -> Encoding:
+def resolve_encoding(text: str, encoding: Encoding | EncodingValue | Literal["auto"]) -> Encoding:
     """Return the encoding a message with this text goes out in.
 
     ``"auto"`` becomes the cheapest encoding that carries the text (the rule of
@@ -206,11 +208,29 @@ def resolve_encoding(text: str, encoding: Encoding | int | Literal["auto"]) -> E
     return _scan(text, _coerce(encoding)).encoding
 
 
+def check_max_parts(text: str, encoding: Encoding, max_parts: int | None, field: str) -> None:
+    """Refuse ``text`` when it takes more than ``max_parts`` SMS parts in ``encoding`` (every
+    part is billed, for every recipient). ``None`` sets no limit."""
+    if max_parts is None:
+        return
+    if isinstance(max_parts, bool) or not isinstance(max_parts, int) or max_parts < 1:
+        raise ValidationError(f"must be an int >= 1, got {max_parts!r}", field="max_parts")
+    parts = segments(text, encoding).parts
+    if parts > max_parts:
+        raise ValidationError(
+            f"the text takes {parts} SMS parts in {encoding.name} ({len(text)} characters), "
+            f"more than max_parts={max_parts}; each part is billed per recipient",
+            field=field,
+        )
+
+
 def _coerce(encoding: object) -> Encoding | None:
     """The requested encoding, or ``None`` for ``"auto"``."""
     if isinstance(encoding, str):
         if encoding == "auto":
             return None
+    elif isinstance(encoding, enum.IntEnum) and not isinstance(encoding, Encoding):
+        check_enum(encoding, Encoding, "encoding")  # refuses it, naming Encoding
     # True == 1, and Encoding(5) would succeed (unknown wire values become pseudo-members):
     # neither is a choice a caller makes on purpose.
     elif isinstance(encoding, int) and not isinstance(encoding, bool):

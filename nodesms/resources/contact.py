@@ -22,7 +22,14 @@ from .._validate import (
     opt_str,
     str_list,
 )
-from ..enums import ContactFilter, IysRecipientType, IysSource, IysState
+from ..enums import (
+    ContactFilter,
+    ContactFilterValue,
+    IysRecipientType,
+    IysSource,
+    IysState,
+    IysStateValue,
+)
 from ..errors import NodeSMSError, ValidationError
 from ..models import Contact, Group, Iys
 from ._base import Body, PagedBody, Resource
@@ -271,8 +278,8 @@ class ContactResource(Resource):
     def list(
         self,
         *,
-        status: ContactFilter | int | None = None,
-        iys_state: IysState | int | None = None,
+        status: ContactFilter | ContactFilterValue | None = None,
+        iys_state: IysState | IysStateValue | None = None,
         exit_type: int | None = None,
         group_uuid: str | None = None,
         page_size: int = MAX_PAGE_SIZE,

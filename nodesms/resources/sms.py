@@ -30,13 +30,20 @@ from .._validate import (
 )
 from ..enums import (
     Encoding,
+    EncodingValue,
     ItemState,
+    ItemStateValue,
     Operator,
+    OperatorValue,
     PackageFilter,
+    PackageFilterValue,
     PeriodType,
     SenderStatus,
+    SenderStatusValue,
     SendingType,
+    SendingTypeValue,
     SmsType,
+    SmsTypeValue,
 )
 from ..errors import ConflictError, ValidationError
 from ..models import (
@@ -50,16 +57,16 @@ from ..models import (
     Summary,
     _PkgIdData,
 )
-from ..text import resolve_encoding
+from ..text import check_max_parts, resolve_encoding
 from ._base import Body, PagedBody, Resource
 
-__all__ = ["SmsResource"]
+__all__ = ["EncodingArg", "Messages", "SmsResource"]
 
 E = TypeVar("E")
 
 logger = logging.getLogger("nodesms")
 
-EncodingArg: TypeAlias = Encoding | int | Literal["auto"]
+EncodingArg: TypeAlias = Encoding | EncodingValue | Literal["auto"]
 Messages: TypeAlias = Mapping[str, str] | Iterable[Message | tuple[str, str]]
 
 _DUPLICATE_CODES = frozenset({"SMS42"})
@@ -191,6 +198,7 @@ class SmsResource(Resource):
         commercial: bool | None = None,
         custom_id: str | None = None,
         trust_date: datetime | None = None,
+        max_parts: int | None = None,
     ) -> PackageCreated:
         """Send a one-time password to one number (``/sms/create-otp``).
 
@@ -206,6 +214,8 @@ class SmsResource(Resource):
             custom_id: your id for this send (a queue job id is a good one); generated if
                 omitted. It makes the send exactly-once, also across process restarts.
             trust_date: ask the operator for a SIM-change check since this time.
+            max_parts: refuse (``ValidationError``, nothing sent) a text longer than this
+                many SMS parts; every part is billed.
 
         Returns:
             The package id and the customID it carries.
@@ -218,6 +228,7 @@ class SmsResource(Resource):
         custom_id = check_custom_id(custom_id)
         sender = non_empty_str(sender, "sender")
         chosen = resolve_encoding(non_empty_str(content, "content"), encoding)
+        check_max_parts(content, chosen, max_parts, "content")
         body = _CreateOtpBody(
             number=normalize_number(number),
             sender=sender,
@@ -240,8 +251,8 @@ class SmsResource(Resource):
         number: str | int | None = None,
         numbers: Iterable[str | int] | None = None,
         messages: Messages | None = None,
-        sending_type: SendingType | int | None = None,
-        type: SmsType | int = SmsType.NORMAL,
+        sending_type: SendingType | SendingTypeValue | None = None,
+        type: SmsType | SmsTypeValue = SmsType.NORMAL,
         encoding: EncodingArg = "auto",
         validity: int | None = None,
         sending_date: datetime | None = None,
@@ -249,6 +260,7 @@ class SmsResource(Resource):
         push_url: str | None = None,
         commercial: bool | None = None,
         custom_id: str | None = None,
+        max_parts: int | None = None,
     ) -> PackageCreated:
         """Create an SMS package (``/sms/create``): one number, many, or personalised texts.
 
@@ -271,6 +283,8 @@ class SmsResource(Resource):
             commercial: mark the messages as commercial (IYS rules apply).
             custom_id: your id for this package; generated if omitted. It makes the create
                 exactly-once: a retry after a lost answer never makes a second package.
+            max_parts: refuse a text (with ``messages``, any of them) longer than this many
+                SMS parts per recipient; every part is billed.
 
         Raises:
             ValidationError: bad input; nothing was sent.
@@ -297,20 +311,25 @@ class SmsResource(Resource):
         wire_number: str | None = None
         wire_numbers: list[str] | list[_PersonalNumber] | None = None
         chosen = resolve_encoding(content, encoding)
+        texts: Iterable[tuple[str, str]] = [(content, "content")]
         if number is not None:
             wire_number = normalize_number(number)
         elif numbers is not None:
             wire_numbers = number_list(numbers, "numbers", allow_empty=False)
         else:
             assert messages is not None
-            wire_numbers = _personal(messages)
+            personal = wire_numbers = _personal(messages)
+            texts = ((item.msg, f"messages[{index}]") for index, item in enumerate(personal))
             # The package has one encoding: with "auto", the smallest that carries every text.
-            for index, item in enumerate(wire_numbers):
+            for index, item in enumerate(personal):
                 try:
                     needed = resolve_encoding(item.msg, encoding)
                 except ValidationError as exc:
                     raise ValidationError(exc.reason, field=f"messages[{index}]") from None
                 chosen = max(chosen, needed)
+        if max_parts is not None:
+            for text, where in texts:
+                check_max_parts(text, chosen, max_parts, where)
         body = _CreateBody(
             type=_required_enum(type, SmsType, "type"),
             sending_type=inferred,
@@ -340,6 +359,7 @@ class SmsResource(Resource):
         encoding: EncodingArg = "auto",
         validity: int | None = None,
         push_url: str | None = None,
+        max_parts: int | None = None,
     ) -> PackageCreated:
         """Ask one person for KVKK consent with a link (``/sms/create-kvkk``).
 
@@ -348,7 +368,8 @@ class SmsResource(Resource):
         names. ``validity`` is in minutes (3 to 1440; the gateway's default is 6).
 
         The API has no idempotency key for this call, so it is retried only where the request
-        provably never reached the gateway.
+        provably never reached the gateway. ``max_parts`` refuses a text (names filled in)
+        longer than this many SMS parts.
         """
         content = non_empty_str(content, "content")
         first_name = non_empty_str(first_name, "first_name")
@@ -358,6 +379,7 @@ class SmsResource(Resource):
         # The gateway puts the names into the text, so they count towards its encoding.
         filled = content.replace("FIRST_NAME", first_name).replace("LAST_NAME", last_name)
         chosen = resolve_encoding(filled, encoding)
+        check_max_parts(filled, chosen, max_parts, "content")
         body = _CreateKvkkBody(
             number=_KvkkNumber(
                 nr=normalize_number(number),
@@ -379,7 +401,7 @@ class SmsResource(Resource):
         custom_ids: Iterable[str] | None = None,
         keyword: str | None = None,
         sender: str | None = None,
-        status: PackageFilter | int | None = None,
+        status: PackageFilter | PackageFilterValue | None = None,
         start_date: datetime | None = None,
         finish_date: datetime | None = None,
         page_size: int = MAX_PAGE_SIZE,
@@ -440,8 +462,8 @@ class SmsResource(Resource):
         uuid: str | None = None,
         custom_id: str | None = None,
         target: str | int | None = None,
-        operator: Operator | int | None = None,
-        state: ItemState | int | None = None,
+        operator: Operator | OperatorValue | None = None,
+        state: ItemState | ItemStateValue | None = None,
         page_size: int = MAX_PAGE_SIZE,
         page_index: int = 0,
         limit: int | None = None,
@@ -473,7 +495,7 @@ class SmsResource(Resource):
         self,
         *,
         keyword: str | None = None,
-        status: SenderStatus | int | None = None,
+        status: SenderStatus | SenderStatusValue | None = None,
         page_size: int = MAX_PAGE_SIZE,
         page_index: int = 0,
         limit: int | None = None,
