@@ -17,6 +17,8 @@ from ._numbers import normalize_number
 from ._paging import AsyncPaginator
 from ._push import PushItem, PushReport, PushStatistics, parse_push
 from ._retry import RetryPolicy
+from ._sync import SyncPaginator
+from ._sync_client import SyncClient
 from ._version import __version__
 from .enums import (
     ContactFilter,
@@ -137,6 +139,8 @@ __all__ = [
     "SmsType",
     "Statistics",
     "Summary",
+    "SyncClient",
+    "SyncPaginator",
     "Timeout",
     "TransportError",
     "UnsupportedOperationError",

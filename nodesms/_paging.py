@@ -55,7 +55,8 @@ def check_page_args(page_size: int, page_index: int, limit: int | None) -> None:
 class AsyncPaginator(Generic[T]):
     """The result of every list method.
 
-    - ``await paginator`` fetches the first page, a :class:`~nodesms.Page`.
+    - ``await paginator`` (or ``await paginator.first_page()``) fetches the first page, a
+      :class:`~nodesms.Page`.
     - ``async for item in paginator`` walks every item across pages.
     - ``async for page in paginator.pages()`` walks pages.
 
@@ -87,6 +88,10 @@ class AsyncPaginator(Generic[T]):
 
     def __await__(self) -> Generator[object, None, Page[T]]:
         return self._fetch(self._page_index, self._page_size).__await__()
+
+    async def first_page(self) -> Page[T]:
+        """Fetch the first page only (the same as ``await paginator``)."""
+        return await self
 
     async def pages(self) -> AsyncIterator[Page[T]]:
         """Yield pages in order, fetching the next while the caller handles the current one.

@@ -34,7 +34,7 @@ from ..errors import NodeSMSError, ValidationError
 from ..models import Contact, Group, Iys
 from ._base import Body, PagedBody, Resource
 
-__all__ = ["BLACKLIST_CHUNK", "IMPORT_COLUMNS", "ContactResource"]
+__all__ = ["BLACKLIST_CHUNK", "IMPORT_COLUMNS", "ContactResource", "DetailValue", "Row"]
 
 DetailValue: TypeAlias = str | int | float | None
 Row: TypeAlias = Mapping[str, object] | Sequence[object]

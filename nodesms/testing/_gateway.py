@@ -16,9 +16,10 @@ recording, faults (keyed by the SOAP operation name), auth, handlers and errors 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import importlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Generator, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
@@ -88,6 +89,12 @@ class FakeGateway:
         ip_restriction: whether the account has the IP restriction that ``/contact/delete``
             and ``/contact/delete-group`` require (else SMS01).
         tick: with the real clock, how often (seconds) the background task moves packages.
+        hold_pushes: keep delivery-report pushes instead of POSTing them; hand them to your
+            app in process with :meth:`deliver_pushes`.
+
+    The gateway may run on another thread's event loop than the code driving it (the pytest
+    fixtures run it on a background thread): :meth:`advance` and :meth:`drain_pushes` then hand
+    their work to the gateway's loop, and everything else only reads or sets its state.
     """
 
     def __init__(
@@ -110,6 +117,7 @@ class FakeGateway:
         import_delay: float = 0.5,
         ip_restriction: bool = True,
         tick: float = 0.1,
+        hold_pushes: bool = False,
     ) -> None:
         if error_http_status != "mapped" and not isinstance(error_http_status, int):
             raise ValueError("error_http_status must be 'mapped' or an HTTP status")
@@ -154,6 +162,9 @@ class FakeGateway:
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._base_url: str | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._hold_pushes = hold_pushes
+        self._held: collections.deque[tuple[str, dict[str, Any]]] = collections.deque()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -192,6 +203,7 @@ class FakeGateway:
             await runner.cleanup()
             raise
         self._runner = runner
+        self._loop = asyncio.get_running_loop()
         host, port = runner.addresses[0][:2]
         shown = f"[{host}]" if ":" in host else host
         self._base_url = f"http://{shown}:{port}"
@@ -236,7 +248,21 @@ class FakeGateway:
         outbox = self._state.outbox
         while outbox:
             url, payload = outbox.pop(0)
-            self._pushes.send(url, payload)
+            if self._hold_pushes:
+                self._held.append((url, payload))
+            else:
+                self._pushes.send(url, payload)
+
+    def _elsewhere(self) -> asyncio.AbstractEventLoop | None:
+        """The gateway's loop, when the caller is not running on it."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return None
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        return None if running is loop else loop
 
     # -- connection details ------------------------------------------------------------------
 
@@ -275,21 +301,77 @@ class FakeGateway:
         """An aware datetime for a record's time (``Package.created`` and the like)."""
         return to_datetime(seconds).replace(tzinfo=GATEWAY_TZ)
 
-    async def advance(self, seconds: float) -> None:
+    def advance(self, seconds: float) -> Awaitable[None]:
         """Move the clock ``seconds`` forward and process what falls due.
 
         Packages change state, pending imports are applied, and delivery-report pushes are
-        started (:meth:`drain_pushes` waits for them).
+        started (:meth:`drain_pushes` waits for them). ``await gw.advance(10)`` in async
+        tests; in sync tests (the gateway on another thread) a plain ``gw.advance(10)`` does
+        it all before returning.
         """
+        loop = self._elsewhere()
+        if loop is None:
+            self._advance(seconds)
+            return asyncio.sleep(0)  # let the pushes just started begin
+        asyncio.run_coroutine_threadsafe(self._advance_async(seconds), loop).result()
+        return _Done()
+
+    def _advance(self, seconds: float) -> None:
         self._clock.advance(seconds)
         self._state.run_until(self._clock.now())
         self._flush()
-        await asyncio.sleep(0)
+
+    async def _advance_async(self, seconds: float) -> None:
+        self._advance(seconds)
 
     async def drain_pushes(self, timeout: float = 5.0) -> list[PushRecord]:
         """Wait until the pushes started so far are delivered (or failed); all records."""
-        await self._pushes.drain(timeout)
+        loop = self._elsewhere()
+        if loop is None:
+            await self._pushes.drain(timeout)
+        else:
+            await asyncio.wrap_future(
+                asyncio.run_coroutine_threadsafe(self._pushes.drain(timeout), loop)
+            )
         return self._pushes.records
+
+    async def deliver_pushes(self, app: object) -> list[PushRecord]:
+        """POST the held delivery reports (``hold_pushes=True``) into ``app``, in process.
+
+        ``app`` is an ASGI application (FastAPI, Starlette...), an ``aiohttp.web.Application``
+        (served on 127.0.0.1 for the call) or an ``aiohttp.test_utils.TestClient`` (what
+        pytest-aiohttp's ``aiohttp_client`` returns). Each report goes to its ``push_url``'s
+        path; the records (with the app's HTTP status) are added to :attr:`pushes` and
+        returned. Runs on the caller's loop, so the app sees the test's own loop.
+        """
+        if not self._hold_pushes:
+            raise RuntimeError(
+                "deliver_pushes() needs FakeGateway(hold_pushes=True) "
+                "(with pytest: @pytest.mark.nodesms_gateway(hold_pushes=True))"
+            )
+        from nodesms.testing._inprocess import deliver
+
+        batch: list[tuple[str, dict[str, Any]]] = []
+        while self._held:
+            batch.append(self._held.popleft())
+        records = [PushRecord(url, payload) for url, payload in batch]
+        await deliver(app, records)
+        self._pushes.records.extend(records)
+        return records
+
+    def env(self) -> dict[str, str]:
+        """The ``NODESMS_*`` variables that point an app at this gateway.
+
+        ``monkeypatch.setattr(os, "environ", {**os.environ, **gw.env()})``, or pass them to a
+        subprocess; ``nodesms.Client()`` without arguments then talks to this gateway.
+        """
+        from nodesms._config import ENV_BASE_URL, ENV_PASSWORD, ENV_USERNAME
+
+        return {
+            ENV_BASE_URL: self.base_url,
+            ENV_USERNAME: self.username,
+            ENV_PASSWORD: self.password,
+        }
 
     # -- inspection --------------------------------------------------------------------------
 
@@ -457,3 +539,11 @@ class FakeGateway:
     def __repr__(self) -> str:
         where = self._base_url or "not running"
         return f"<FakeGateway {where} user={self._username!r} clock={self._clock.mode}>"
+
+
+class _Done:
+    """An awaitable that is already finished (``advance`` run on the gateway's thread)."""
+
+    def __await__(self) -> Generator[None, None, None]:
+        return
+        yield

@@ -1,26 +1,46 @@
-"""pytest plugin (entry point ``nodesms``): ``nodesms_gateway`` and ``nodesms_client``.
+"""pytest plugin (entry point ``nodesms``): the embedded gateway and clients as fixtures.
 
-Both are function-scoped async fixtures run by anyio's pytest plugin on the asyncio backend
-(aiohttp needs asyncio): mark tests ``@pytest.mark.anyio``. Gateway options come from a marker::
+- ``nodesms_gateway``: a started :class:`~nodesms.testing.FakeGateway` (manual clock), one
+  per test; ``@pytest.mark.nodesms_gateway(credit=10, hold_pushes=True)`` sets its options.
+- ``nodesms_gateway_session``: one gateway for the whole session (state accumulates).
+- ``nodesms_client``: a :class:`nodesms.Client` for ``nodesms_gateway``, for async tests.
+- ``nodesms_sync_client``: a :class:`nodesms.SyncClient` for it, for sync tests.
 
-    @pytest.mark.anyio
-    @pytest.mark.nodesms_gateway(credit=10, undelivered_rate=0.5)
-    async def test_low_credit(nodesms_client, nodesms_gateway): ...
+They work under pytest-asyncio (strict and auto mode), pytest-aiohttp, anyio's plugin and in
+plain sync tests, because of one design choice: **the gateway runs on its own event loop, on
+a background thread**, started by a plain (sync) fixture. So it does not matter which plugin
+runs the test, on which loop, of which scope, or whether there is a loop at all: the client
+reaches the gateway over a real socket, as it would a real one. ``await gw.advance(10)``
+hands the clock to the gateway's thread (a sync test calls ``gw.advance(10)``), and
+``await gw.drain_pushes()`` waits there without blocking the test's loop, so pushes to an
+app served on the test's loop still arrive.
+
+The async client lives on the test's loop (it opens its session on first use), and must be
+closed there: the fixture hands it to a small async fixture of whichever plugin runs the
+test (pytest-asyncio's or anyio's), whose teardown closes it on that loop.
+
+The plugin imports nothing heavy until a fixture is used: no aiohttp server, no fake, no
+client (pytest loads it in every run of every project that has nodesms installed).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from nodesms.testing._gateway import FakeGateway
-
 if TYPE_CHECKING:
-    from nodesms import Client
+    from nodesms import Client, SyncClient
+    from nodesms._sync import LoopThread
+    from nodesms.testing._gateway import FakeGateway
 
-__all__ = ["nodesms_client", "nodesms_gateway"]
+__all__ = [
+    "nodesms_client",
+    "nodesms_gateway",
+    "nodesms_gateway_session",
+    "nodesms_sync_client",
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -31,19 +51,96 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def _serve(options: dict[str, Any]) -> Iterator[FakeGateway]:
+    """A gateway started on a loop of its own, on a background thread; stopped afterwards."""
+    from nodesms._sync import LoopThread
+    from nodesms.testing._gateway import FakeGateway
+
+    thread: LoopThread = LoopThread("nodesms-gateway")
+    try:
+        gateway = FakeGateway(**options)
+        thread.run(gateway.start())
+        try:
+            yield gateway
+        finally:
+            thread.run(gateway.stop())
+    finally:
+        thread.stop()
+
+
 @pytest.fixture
-async def nodesms_gateway(
-    request: pytest.FixtureRequest, anyio_backend: Any
-) -> AsyncIterator[FakeGateway]:
-    """A started :class:`~nodesms.testing.FakeGateway` (manual clock), stopped afterwards."""
+def nodesms_gateway(request: pytest.FixtureRequest) -> Iterator[FakeGateway]:
+    """A started :class:`~nodesms.testing.FakeGateway` (manual clock), stopped afterwards.
+
+    Options from ``@pytest.mark.nodesms_gateway(...)``. It runs on a background thread, so it
+    serves sync and async tests alike (``await gw.advance(s)`` or, in sync tests,
+    ``gw.advance(s)``).
+    """
     marker = request.node.get_closest_marker("nodesms_gateway")
-    options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
-    async with FakeGateway(**options) as gateway:
-        yield gateway
+    yield from _serve(dict(marker.kwargs) if marker is not None else {})
+
+
+@pytest.fixture(scope="session")
+def nodesms_gateway_session() -> Iterator[FakeGateway]:
+    """One started gateway shared by the whole test session (its state accumulates)."""
+    yield from _serve({})
 
 
 @pytest.fixture
-async def nodesms_client(nodesms_gateway: FakeGateway) -> AsyncIterator[Client]:
-    """A :class:`nodesms.Client` bound to ``nodesms_gateway``, closed afterwards."""
-    async with nodesms_gateway.client() as client:
+def nodesms_client(request: pytest.FixtureRequest, nodesms_gateway: FakeGateway) -> Client:
+    """A :class:`nodesms.Client` bound to ``nodesms_gateway``, closed after the test on the
+    test's own event loop (pytest-asyncio, pytest-aiohttp or anyio)."""
+    client = nodesms_gateway.client()
+    closer = _closer_for(request)
+    if closer is not None:
+        closer.append(client)
+    return client
+
+
+@pytest.fixture
+def nodesms_sync_client(nodesms_gateway: FakeGateway) -> Iterator[SyncClient]:
+    """A :class:`nodesms.SyncClient` bound to ``nodesms_gateway``, closed afterwards."""
+    from nodesms import SyncClient
+
+    with SyncClient(
+        nodesms_gateway.base_url, nodesms_gateway.username, nodesms_gateway.password
+    ) as client:
         yield client
+
+
+def _closer_for(request: pytest.FixtureRequest) -> list[Client] | None:
+    """The list of clients an async fixture of the test's plugin closes on the test's loop."""
+    if request.node.get_closest_marker("asyncio") is not None and _asyncio_closer is not None:
+        closer: list[Client] = request.getfixturevalue("_nodesms_asyncio_closer")
+        return closer
+    if "anyio_backend" in request.fixturenames:
+        anyio_closer: list[Client] = request.getfixturevalue("_nodesms_anyio_closer")
+        return anyio_closer
+    return None  # a sync test: the client never opened a session on a loop that is gone
+
+
+async def _close_all(clients: list[Client]) -> None:
+    for client in clients:
+        await client.aclose()
+
+
+@pytest.fixture
+async def _nodesms_anyio_closer(anyio_backend: Any) -> AsyncIterator[list[Client]]:
+    clients: list[Client] = []
+    yield clients
+    await _close_all(clients)
+
+
+try:
+    import pytest_asyncio
+except ImportError:  # pragma: no cover - pytest-asyncio is optional
+    _asyncio_closer = None
+else:
+
+    @pytest_asyncio.fixture
+    async def _nodesms_asyncio_closer() -> AsyncIterator[list[Client]]:
+        clients: list[Client] = []
+        yield clients
+        await _close_all(clients)
+
+    _asyncio_closer = _nodesms_asyncio_closer
