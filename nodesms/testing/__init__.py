@@ -21,12 +21,18 @@ Documented choices of the simulator:
 - ``/contact/set-blacklist`` with ``returnInvalids``: ``{"status": 1, "invalids": [...]}``.
 """
 
-from nodesms.testing._errors import ERRORS, GatewayError
-from nodesms.testing._faults import Fault, FaultKind, Faults
-from nodesms.testing._gateway import DEFAULT_SENDERS, FakeGateway
-from nodesms.testing._model import Contact, Group, ImportResult, MoRequest, Package, Sender
-from nodesms.testing._push import PushRecord
-from nodesms.testing._server import RecordedRequest
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nodesms.testing._errors import ERRORS, GatewayError
+    from nodesms.testing._faults import Fault, FaultKind, Faults
+    from nodesms.testing._gateway import DEFAULT_SENDERS, FakeGateway
+    from nodesms.testing._model import Contact, Group, ImportResult, MoRequest, Package, Sender
+    from nodesms.testing._push import PushRecord
+    from nodesms.testing._server import RecordedRequest
 
 __all__ = [
     "DEFAULT_SENDERS",
@@ -45,3 +51,36 @@ __all__ = [
     "RecordedRequest",
     "Sender",
 ]
+
+# Imported on first use: pytest loads this package's plugin in every run, and the gateway
+# (aiohttp.web and all) should cost nothing until a test asks for it.
+_HOMES = {
+    "ERRORS": "_errors",
+    "GatewayError": "_errors",
+    "Fault": "_faults",
+    "FaultKind": "_faults",
+    "Faults": "_faults",
+    "DEFAULT_SENDERS": "_gateway",
+    "FakeGateway": "_gateway",
+    "Contact": "_model",
+    "Group": "_model",
+    "ImportResult": "_model",
+    "MoRequest": "_model",
+    "Package": "_model",
+    "Sender": "_model",
+    "PushRecord": "_push",
+    "RecordedRequest": "_server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'nodesms.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"nodesms.testing.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
