@@ -14,6 +14,7 @@ import msgspec
 from ._config import Timeout, as_timeout, resolve_credentials
 from ._dates import GATEWAY_TZ
 from ._operation import Operation
+from ._otel import observer
 from ._retry import RetryPolicy
 from ._transport import Connection, JsonProtocol, WireProtocol
 from .errors import UnsupportedOperationError, ValidationError
@@ -188,6 +189,9 @@ class Client:
             attempt += 1
             return await protocol.call(op, body, timeout, attempt)
 
+        observe = observer()  # OpenTelemetry's span and counters, if it is installed
+        if observe is not None:
+            return await observe(op, body, once, self._retry.run)
         return await self._retry.run(once, op.effect, op.path)
 
 

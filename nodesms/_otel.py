@@ -1,0 +1,145 @@
+"""OpenTelemetry (``pip install nodesms[otel]``): one span per operation, and counters.
+
+With ``opentelemetry-api`` installed, every operation runs in a span ``nodesms sms.create``
+(kind CLIENT) that covers all its attempts, with
+
+- ``nodesms.operation`` (``sms.create``), and on failure ``error.type`` (the exception class)
+  and ``nodesms.error.code`` (the gateway's code or name);
+- for sends, ``nodesms.recipients`` and ``nodesms.parts`` (SMS parts over all recipients);
+  for creates, ``nodesms.package.id``;
+- an event ``retry`` per further attempt (``nodesms.attempt``, and ``error.type`` of the
+  failure that caused it);
+
+and the counters ``nodesms.messages``, ``nodesms.parts`` (sent successfully) and
+``nodesms.retries``. Phone numbers, texts and credentials never go into telemetry.
+
+Without OpenTelemetry nothing is imported and each call costs one cached lookup. The
+providers are OpenTelemetry's global ones (configure the SDK as usual).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from ._operation import Effect, Operation
+from .errors import APIError
+
+__all__ = ["Observer", "observer"]
+
+T = TypeVar("T")
+
+Attempt = Callable[[], Awaitable[T]]
+Runner = Callable[[Attempt[T], Effect, str], Awaitable[T]]
+
+_UNSET: Any = object()
+_observer: Observer | None = _UNSET
+
+
+def observer() -> Observer | None:
+    """The process's observer, or ``None`` when OpenTelemetry is not installed."""
+    global _observer
+    if _observer is _UNSET:
+        _observer = Observer() if importlib.util.find_spec("opentelemetry") else None
+    return _observer
+
+
+def operation_name(op: Operation[Any]) -> str:
+    """``/sms/create-otp`` → ``sms.create_otp``: the method's name, as users know it."""
+    return op.path.strip("/").replace("/", ".").replace("-", "_")
+
+
+class Observer:
+    """Spans and counters around operations, on OpenTelemetry's global providers."""
+
+    def __init__(self) -> None:
+        from opentelemetry import metrics, trace
+
+        from ._version import __version__
+
+        self._trace = trace
+        self._tracer = trace.get_tracer("nodesms", __version__)
+        meter = metrics.get_meter("nodesms", __version__)
+        self._messages = meter.create_counter(
+            "nodesms.messages", unit="{message}", description="Messages sent (per recipient)"
+        )
+        self._parts = meter.create_counter(
+            "nodesms.parts", unit="{part}", description="SMS parts sent, over all recipients"
+        )
+        self._retries = meter.create_counter(
+            "nodesms.retries", unit="{retry}", description="Attempts after an operation's first"
+        )
+
+    async def __call__(
+        self, op: Operation[T], body: object, once: Attempt[T], run: Runner[T]
+    ) -> T:
+        """Run ``run(attempt, op.effect, op.path)`` in a span, observing each attempt."""
+        name = operation_name(op)
+        labels = {"nodesms.operation": name}
+        sent = _measure(body)
+        attempts = 0
+        last_error: BaseException | None = None
+        with self._tracer.start_as_current_span(
+            f"nodesms {name}",
+            kind=self._trace.SpanKind.CLIENT,
+            attributes=labels,
+            record_exception=True,
+            set_status_on_exception=True,
+        ) as span:
+
+            async def attempt() -> T:
+                nonlocal attempts, last_error
+                attempts += 1
+                if attempts > 1:
+                    event: dict[str, Any] = {"nodesms.attempt": attempts}
+                    if last_error is not None:
+                        event["error.type"] = type(last_error).__name__
+                    span.add_event("retry", event)
+                    self._retries.add(1, labels)
+                try:
+                    return await once()
+                except Exception as exc:
+                    last_error = exc
+                    raise
+
+            if sent is not None:
+                span.set_attribute("nodesms.recipients", sent[0])
+                span.set_attribute("nodesms.parts", sent[1])
+            try:
+                result = await run(attempt, op.effect, op.path)
+            except BaseException as exc:
+                span.set_attribute("error.type", type(exc).__name__)
+                if isinstance(exc, APIError) and (exc.code or exc.name):
+                    span.set_attribute("nodesms.error.code", str(exc.code or exc.name))
+                raise
+            pkg_id = getattr(result, "pkg_id", None)
+            if isinstance(pkg_id, int):
+                span.set_attribute("nodesms.package.id", pkg_id)
+            if sent is not None:
+                self._messages.add(sent[0], labels)
+                self._parts.add(sent[1], labels)
+            return result
+
+
+def _measure(body: object) -> tuple[int, int] | None:
+    """``(recipients, parts)`` of a send body, ``None`` for anything else."""
+    content = getattr(body, "content", None)
+    encoding = getattr(body, "encoding", None)
+    if not isinstance(content, str) or not isinstance(encoding, int):
+        return None
+    from .enums import Encoding
+    from .text import segments
+
+    numbers: Sequence[object] | None = getattr(body, "numbers", None)
+    if numbers:
+        texts = [getattr(n, "msg", content) for n in numbers]
+    elif getattr(body, "number", None) is not None:
+        texts = [content]
+    else:
+        return None
+    try:
+        parts = {text: segments(text, Encoding(encoding)).parts for text in set(texts)}
+    except ValueError:  # a text the encoding cannot carry: the gateway will say so
+        return len(texts), 0
+    return len(texts), sum(parts[text] for text in texts)
