@@ -71,9 +71,7 @@ class Observer:
             "nodesms.retries", unit="{retry}", description="Attempts after an operation's first"
         )
 
-    async def __call__(
-        self, op: Operation[T], body: object, once: Attempt[T], run: Runner[T]
-    ) -> T:
+    async def __call__(self, op: Operation[T], body: object, once: Attempt[T], run: Runner[T]) -> T:
         """Run ``run(attempt, op.effect, op.path)`` in a span, observing each attempt."""
         name = operation_name(op)
         labels = {"nodesms.operation": name}
