@@ -43,12 +43,19 @@ __all__ = [
 ]
 
 
+_ASYNCIO_CLOSER = "nodesms-asyncio-closer"
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``nodesms_gateway`` marker."""
+    """Register the ``nodesms_gateway`` marker, and pytest-asyncio's closer if it runs."""
     config.addinivalue_line(
         "markers",
         "nodesms_gateway(**options): FakeGateway keyword arguments for the nodesms_gateway fixture",
     )
+    if config.pluginmanager.has_plugin("asyncio"):
+        from nodesms.testing import _asyncio_closer
+
+        config.pluginmanager.register(_asyncio_closer, _ASYNCIO_CLOSER)
 
 
 def _serve(options: dict[str, Any]) -> Iterator[FakeGateway]:
@@ -110,7 +117,8 @@ def nodesms_sync_client(nodesms_gateway: FakeGateway) -> Iterator[SyncClient]:
 
 def _closer_for(request: pytest.FixtureRequest) -> list[Client] | None:
     """The list of clients an async fixture of the test's plugin closes on the test's loop."""
-    if request.node.get_closest_marker("asyncio") is not None and _asyncio_closer is not None:
+    asyncio_test = request.node.get_closest_marker("asyncio") is not None
+    if asyncio_test and request.config.pluginmanager.has_plugin(_ASYNCIO_CLOSER):
         closer: list[Client] = request.getfixturevalue("_nodesms_asyncio_closer")
         return closer
     if "anyio_backend" in request.fixturenames:
@@ -119,28 +127,9 @@ def _closer_for(request: pytest.FixtureRequest) -> list[Client] | None:
     return None  # a sync test: the client never opened a session on a loop that is gone
 
 
-async def _close_all(clients: list[Client]) -> None:
-    for client in clients:
-        await client.aclose()
-
-
 @pytest.fixture
 async def _nodesms_anyio_closer(anyio_backend: Any) -> AsyncIterator[list[Client]]:
     clients: list[Client] = []
     yield clients
-    await _close_all(clients)
-
-
-try:
-    import pytest_asyncio
-except ImportError:  # pragma: no cover - pytest-asyncio is optional
-    _asyncio_closer = None
-else:
-
-    @pytest_asyncio.fixture
-    async def _nodesms_asyncio_closer() -> AsyncIterator[list[Client]]:
-        clients: list[Client] = []
-        yield clients
-        await _close_all(clients)
-
-    _asyncio_closer = _nodesms_asyncio_closer
+    for client in clients:
+        await client.aclose()
