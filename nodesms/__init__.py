@@ -9,16 +9,12 @@
                                            content="Kodunuz: 482913")
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._bulk_types import BulkFailure, BulkProgress, BulkResult
-from ._client import Client
-from ._config import Timeout
 from ._logging import configure_from_env as _configure_from_env
 from ._numbers import normalize_number
-from ._paging import AsyncPaginator
 from ._push import PushItem, PushReport, PushStatistics, parse_push
-from ._retry import RetryPolicy
-from ._sync import SyncPaginator
-from ._sync_client import SyncClient
 from ._version import __version__
 from .enums import (
     ContactFilter,
@@ -80,6 +76,14 @@ from .models import (
     UserInfo,
 )
 from .text import Segments, segments
+
+if TYPE_CHECKING:
+    from ._client import Client
+    from ._config import Timeout
+    from ._paging import AsyncPaginator
+    from ._retry import RetryPolicy
+    from ._sync import SyncPaginator
+    from ._sync_client import SyncClient
 
 __all__ = [
     "APIError",
@@ -153,5 +157,32 @@ __all__ = [
     "parse_push",
     "segments",
 ]
+
+# The client and what builds on aiohttp are imported on first use: ``import nodesms`` (and
+# the pytest plugin, which pytest loads in every run) stays cheap.
+_LAZY = {
+    "AsyncPaginator": "._paging",
+    "Client": "._client",
+    "RetryPolicy": "._retry",
+    "SyncClient": "._sync_client",
+    "SyncPaginator": "._sync",
+    "Timeout": "._config",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _LAZY.get(name)
+    if home is None:
+        raise AttributeError(f"module 'nodesms' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
 
 _configure_from_env()
