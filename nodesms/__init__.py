@@ -9,9 +9,10 @@
                                            content="Kodunuz: 482913")
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._bulk_types import BulkFailure, BulkProgress, BulkResult
+from ._lazy import lazy_attributes
 from ._logging import configure_from_env as _configure_from_env
 from ._numbers import normalize_number
 from ._push import PushItem, PushReport, PushStatistics, parse_push
@@ -170,19 +171,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _LAZY.get(name)
-    if home is None:
-        raise AttributeError(f"module 'nodesms' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(home, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)
 
 
 _configure_from_env()

@@ -23,8 +23,9 @@ Documented choices of the simulator:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from nodesms._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from nodesms.testing._errors import ERRORS, GatewayError
@@ -54,33 +55,23 @@ __all__ = [
 
 # Imported on first use: pytest loads this package's plugin in every run, and the gateway
 # (aiohttp.web and all) should cost nothing until a test asks for it.
-_HOMES = {
-    "ERRORS": "_errors",
-    "GatewayError": "_errors",
-    "Fault": "_faults",
-    "FaultKind": "_faults",
-    "Faults": "_faults",
-    "DEFAULT_SENDERS": "_gateway",
-    "FakeGateway": "_gateway",
-    "Contact": "_model",
-    "Group": "_model",
-    "ImportResult": "_model",
-    "MoRequest": "_model",
-    "Package": "_model",
-    "Sender": "_model",
-    "PushRecord": "_push",
-    "RecordedRequest": "_server",
+_LAZY = {
+    "ERRORS": "._errors",
+    "GatewayError": "._errors",
+    "Fault": "._faults",
+    "FaultKind": "._faults",
+    "Faults": "._faults",
+    "DEFAULT_SENDERS": "._gateway",
+    "FakeGateway": "._gateway",
+    "Contact": "._model",
+    "Group": "._model",
+    "ImportResult": "._model",
+    "MoRequest": "._model",
+    "Package": "._model",
+    "Sender": "._model",
+    "PushRecord": "._push",
+    "RecordedRequest": "._server",
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'nodesms.testing' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"nodesms.testing.{home}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, __all__)
