@@ -68,6 +68,9 @@ class LoopThread:
 
         An interrupt while waiting (Ctrl-C) cancels the coroutine.
         """
+        if not self.running:
+            coro.close()
+            raise NodeSMSError("this nodesms.SyncClient is closed; create a new one")
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         try:
             return future.result()
@@ -232,6 +235,7 @@ class SyncPaginator(Generic[T]):
     def pages(self) -> Iterator[Page[T]]:
         """Yield pages in order (with ``limit``, the last one cut to it)."""
         owner = self._owner
+        owner._target()  # not closed, not on a running loop, not forked
         pages = self._paginator.pages()
         try:
             while (page := owner._run(_next_page(pages))) is not None:
@@ -242,8 +246,10 @@ class SyncPaginator(Generic[T]):
 
     def first_page(self) -> Page[T]:
         """Fetch the first page (from ``page_index``) only."""
+        self._owner._target()
         return self._owner._run(self._paginator.first_page())
 
     def to_list(self) -> list[T]:
         """Collect every item (mind the memory on large reports; prefer ``for``)."""
+        self._owner._target()
         return self._owner._run(self._paginator.to_list())

@@ -223,6 +223,7 @@ def test_used_from_a_running_loop_it_says_to_use_client(
 def test_close_views_and_bad_arguments(nodesms_gateway: FakeGateway) -> None:
     client = nodesms.SyncClient(**_credentials(nodesms_gateway), timeout=7)
     view = client.with_options(timeout=3)
+    listing = client.sms.list_sender()
     assert isinstance(view, nodesms.SyncClient)
     assert (client.timeout.total, view.timeout.total) == (7, 3)
     assert view.user.credit().credit == 100_000
@@ -233,6 +234,8 @@ def test_close_views_and_bad_arguments(nodesms_gateway: FakeGateway) -> None:
     assert threading.active_count() == threads - 1
     with pytest.raises(nodesms.NodeSMSError, match="closed"):
         client.user.credit()
+    with pytest.raises(nodesms.NodeSMSError, match="closed"):
+        list(listing)
     with pytest.raises(nodesms.ValidationError) as caught:
         nodesms.SyncClient(**_credentials(nodesms_gateway), session=object())  # type: ignore[arg-type]
     assert caught.value.field == "session"
