@@ -117,7 +117,7 @@ def main() -> None:
         for operation in ("credit", "otp"):
             for workers in (1, THREADS):
                 results: dict[str, list[tuple[float, float]]] = {n: [] for n, _ in contenders}
-                for name, run in contenders:  # warm-up
+                for _name, run in contenders:  # warm-up
                     run(gw, operation, calls // 5, workers)
                 for _ in range(runs):
                     for name, run in contenders:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import ssl as ssl_module
+from collections.abc import Sequence
 from datetime import tzinfo
 from types import TracebackType
 from typing import Literal, TypeVar
@@ -16,7 +17,7 @@ from ._dates import GATEWAY_TZ
 from ._operation import Operation
 from ._otel import observer
 from ._retry import RetryPolicy
-from ._transport import Connection, JsonProtocol, WireProtocol
+from ._transport import Connection, JsonProtocol, Network, WireProtocol
 from .errors import UnsupportedOperationError, ValidationError
 from .resources.contact import ContactResource
 from .resources.mo import MoResource
@@ -51,6 +52,12 @@ class Client:
             certificate authority.
         gateway_tz: the gateway's time zone: naive datetimes you pass are taken as gateway
             local time, and datetimes it returns are made aware in this zone.
+        proxy: an ``http://`` (or ``https://``) forward proxy for every request, credentials
+            in the URL if it needs them (``http://user:pass@proxy.local:3128``); never shown.
+        trust_env: read ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``NO_PROXY`` (and ``~/.netrc``)
+            like curl does; for the session nodesms creates.
+        trace_configs: ``aiohttp.TraceConfig`` objects for the session nodesms creates
+            (request timing, your own tracing).
 
     One client serves any number of concurrent tasks over one pooled session. Use it as
     ``async with``, or call :meth:`aclose`.
@@ -77,6 +84,9 @@ class Client:
         session: aiohttp.ClientSession | None = None,
         ssl: bool | ssl_module.SSLContext = True,
         gateway_tz: tzinfo = GATEWAY_TZ,
+        proxy: str | None = None,
+        trust_env: bool = False,
+        trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
     ) -> None:
         url, user, secret = resolve_credentials(base_url, username, password)
         if not isinstance(gateway_tz, tzinfo):
@@ -89,8 +99,9 @@ class Client:
         self._retry = retry if retry is not None else RetryPolicy()
         if not isinstance(self._retry, RetryPolicy):
             raise ValidationError("expected a nodesms.RetryPolicy", field="retry")
+        network = Network.checked(proxy, trust_env, trace_configs, session)
         self._connection = Connection(
-            url, user, secret, session=session, ssl=ssl, gateway_tz=gateway_tz
+            url, user, secret, session=session, ssl=ssl, gateway_tz=gateway_tz, network=network
         )
         self._protocol_name = protocol
         self._protocol = _make_protocol(protocol, self._connection)

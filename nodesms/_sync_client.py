@@ -877,6 +877,9 @@ class SyncClient(SyncClientBase):
         session: aiohttp.ClientSession | None = None,
         ssl: bool | ssl_module.SSLContext = True,
         gateway_tz: tzinfo = GATEWAY_TZ,
+        proxy: str | None = None,
+        trust_env: bool = False,
+        trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
     ) -> None:
         """Check the arguments and start the background loop; see ``Client``."""
         refuse_session(session)
@@ -891,6 +894,9 @@ class SyncClient(SyncClientBase):
                 session=session,
                 ssl=ssl,
                 gateway_tz=gateway_tz,
+                proxy=proxy,
+                trust_env=trust_env,
+                trace_configs=trace_configs,
             )
         )
 

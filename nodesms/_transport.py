@@ -13,21 +13,31 @@ import email.utils
 import logging
 import ssl as ssl_module
 import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 import aiohttp
 import msgspec
+import yarl
 
 from ._codes import api_error
 from ._config import Timeout, auth_header, user_agent
 from ._operation import Operation
-from .errors import NodeSMSError, RequestTimeoutError, ResponseError, TransportError
+from .errors import (
+    NodeSMSError,
+    RequestTimeoutError,
+    ResponseError,
+    TransportError,
+    ValidationError,
+)
 from .models import dec_hook_for
 
 __all__ = [
     "Connection",
     "JsonProtocol",
+    "Network",
     "WireProtocol",
     "decode_retry_after",
     "excerpt",
@@ -38,6 +48,84 @@ T = TypeVar("T")
 logger = logging.getLogger("nodesms")
 
 _EXCERPT = 300
+
+
+@dataclass(frozen=True)
+class Network:
+    """How the connection reaches the gateway: a proxy, the environment, aiohttp tracing."""
+
+    proxy: str | None = None
+    proxy_headers: Mapping[str, str] | None = None
+    trust_env: bool = False
+    trace_configs: Sequence[aiohttp.TraceConfig] = ()
+
+    @classmethod
+    def checked(
+        cls,
+        proxy: object,
+        trust_env: object,
+        trace_configs: object,
+        session: aiohttp.ClientSession | None,
+    ) -> Network:
+        """The ``Client`` arguments, validated (``ValidationError`` naming the argument)."""
+        if proxy is not None and (
+            not isinstance(proxy, str) or not proxy.startswith(("http://", "https://"))
+        ):
+            raise ValidationError(
+                "expected an http:// or https:// proxy URL such as http://proxy.local:3128",
+                field="proxy",
+            )
+        if not isinstance(trust_env, bool):
+            raise ValidationError("must be True or False", field="trust_env")
+        configs: list[aiohttp.TraceConfig] = []
+        if trace_configs is not None:
+            if not isinstance(trace_configs, (list, tuple)) or not all(
+                isinstance(c, aiohttp.TraceConfig) for c in trace_configs
+            ):
+                raise ValidationError(
+                    "expected a list of aiohttp.TraceConfig", field="trace_configs"
+                )
+            configs = list(trace_configs)
+        if session is not None and (trust_env or configs):
+            field = "trust_env" if trust_env else "trace_configs"
+            raise ValidationError(
+                f"{field}= configures the session nodesms creates; set it on your session",
+                field=field,
+            )
+        headers = None
+        if proxy is not None:
+            # Credentials travel as a UTF-8 Proxy-Authorization header, never in a URL string.
+            url = yarl.URL(proxy)
+            if url.user is not None:
+                headers = {"Proxy-Authorization": auth_header(url.user, url.password or "")}
+                proxy = str(url.with_user(None))
+        return cls(proxy, headers, trust_env, tuple(configs))
+
+
+def tls_hint(exc: BaseException, base_url: str) -> str:
+    """What a TLS failure most likely means, and what to do about it."""
+    text = str(exc)
+    if "WRONG_VERSION_NUMBER" in text or "wrong version number" in text or "record layer" in text:
+        http = "http://" + base_url.removeprefix("https://")
+        return (
+            "the server does not speak TLS on this port: it is probably an http port "
+            f"(9587 usually is; 9588 serves https); use {http}, or the https port"
+        )
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        certificate = exc.certificate_error
+        if isinstance(certificate, ssl_module.SSLCertVerificationError) and (
+            "match" in str(certificate) or "mismatch" in str(certificate)
+        ):
+            return (
+                f"the certificate is for another host name ({certificate.verify_message}); "
+                "use the host name it was issued for"
+            )
+        return (
+            f"the certificate is not trusted ({getattr(certificate, 'verify_message', certificate)}"
+            "): for a self-signed or private CA certificate pass "
+            "ssl=ssl.create_default_context(cafile=...) with it"
+        )
+    return f"{exc}; pass ssl= an ssl.SSLContext that trusts the gateway's certificate"
 
 
 class WireProtocol(Protocol):
@@ -60,6 +148,7 @@ class Connection:
         session: aiohttp.ClientSession | None,
         ssl: bool | ssl_module.SSLContext,
         gateway_tz: tzinfo,
+        network: Network | None = None,
     ) -> None:
         self.base_url = base_url
         self.username = username
@@ -71,6 +160,12 @@ class Connection:
         self._session = session
         self._owns_session = session is None
         self._ssl = ssl
+        self._network = network or Network()
+        # aiohttp sends proxy_headers only on CONNECT (https); a plain-http request to the
+        # proxy carries Proxy-Authorization itself.
+        self._proxy_auth_in_request = (
+            self._network.proxy_headers if base_url.startswith("http://") else None
+        )
         self.closed = False
         # The Date header of the latest answer, and when it came: the gateway's own clock.
         self._server_date: str | None = None
@@ -116,7 +211,11 @@ class Connection:
             raise NodeSMSError("the aiohttp session given as session= is closed")
         if self._session is None:
             connector = aiohttp.TCPConnector(ssl=self._ssl, limit=100, ttl_dns_cache=300)
-            self._session = aiohttp.ClientSession(connector=connector)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                trust_env=self._network.trust_env,
+                trace_configs=list(self._network.trace_configs) or None,
+            )
         return self._session
 
     async def aclose(self) -> None:
@@ -145,6 +244,8 @@ class Connection:
             RequestTimeoutError: a timeout expired.
         """
         session = self._get_session()
+        if self._proxy_auth_in_request is not None:
+            headers = {**headers, **self._proxy_auth_in_request}
         started = time.perf_counter()
         try:
             async with session.post(
@@ -153,6 +254,8 @@ class Connection:
                 headers=headers,
                 timeout=timeout.as_aiohttp(),
                 ssl=self._ssl,  # also applies to a session= the caller passed in
+                proxy=self._network.proxy,
+                proxy_headers=self._network.proxy_headers,
             ) as response:
                 body = await response.read()
                 status = response.status
@@ -187,10 +290,14 @@ class Connection:
         if isinstance(exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
             # A certificate or TLS mismatch is configuration: repeating cannot help.
             return TransportError(
-                f"{operation}: TLS with {self.base_url} failed: {exc}; pass ssl= an "
-                "ssl.SSLContext that trusts the gateway's certificate",
+                f"{operation}: TLS with {self.base_url} failed: {tls_hint(exc, self.base_url)}",
                 sent=False,
                 retryable=False,
+            )
+        if isinstance(exc, aiohttp.ClientProxyConnectionError):
+            return TransportError(
+                f"{operation}: cannot connect to the proxy: {exc.strerror or 'refused'}",
+                sent=False,
             )
         if isinstance(exc, aiohttp.ConnectionTimeoutError):
             return RequestTimeoutError(
@@ -212,8 +319,13 @@ class Connection:
                 f"{operation}: the connection broke while the answer was read", sent=True
             )
         if isinstance(exc, aiohttp.ServerDisconnectedError):
+            hint = ""
+            if self.base_url.startswith("http://"):  # a TLS port hangs up on plain HTTP
+                https = "https://" + self.base_url.removeprefix("http://")
+                hint = f" (if this port speaks TLS, as 9588 usually does, use {https})"
             return TransportError(
-                f"{operation}: the gateway closed the connection without answering", sent=None
+                f"{operation}: the gateway closed the connection without answering{hint}",
+                sent=None,
             )
         return TransportError(f"{operation}: {type(exc).__name__}: {exc}", sent=None)
 

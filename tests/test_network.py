@@ -51,12 +51,26 @@ class Proxy:
     def connects(self) -> list[str]:
         """The CONNECT tunnels it opened (``host:port``)."""
         lines = self.log.read_text(errors="replace").splitlines()
-        return [line.split("CONNECT ", 1)[1].split()[0] for line in lines if "Request (file descriptor" in line and "CONNECT " in line]  # fmt: skip
+        marker = "): CONNECT "
+        return [line.split(marker, 1)[1].split()[0] for line in lines if marker in line]
+
+
+PROXY_USER, PROXY_PASSWORD = "ofis", "vekil-Sifre-9"  # tinyproxy takes ASCII only
 
 
 @pytest.fixture
 def proxy(tmp_path: Path) -> Iterator[Proxy]:
     """tinyproxy, a real forward proxy, on a free port of 127.0.0.1 (it adds a Via header)."""
+    yield from tinyproxy(tmp_path, "")
+
+
+@pytest.fixture
+def auth_proxy(tmp_path: Path) -> Iterator[Proxy]:
+    """tinyproxy asking for Basic credentials."""
+    yield from tinyproxy(tmp_path, f"BasicAuth {PROXY_USER} {PROXY_PASSWORD}\n")
+
+
+def tinyproxy(tmp_path: Path, extra: str) -> Iterator[Proxy]:
     binary = shutil.which("tinyproxy")
     assert binary is not None, "tinyproxy is needed (.ci/run installs it)"
     port = free_port()
@@ -64,7 +78,7 @@ def proxy(tmp_path: Path) -> Iterator[Proxy]:
     config = tmp_path / "tinyproxy.conf"
     config.write_text(
         f"Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 50\nAllow 127.0.0.1\n"
-        f"LogLevel Connect\nLogFile \"{log}\"\n"
+        f'LogLevel Connect\nLogFile "{log}"\n{extra}'
     )
     process = subprocess.Popen([binary, "-d", "-c", str(config)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
@@ -177,6 +191,20 @@ def test_the_sync_client_takes_a_proxy(proxy: Proxy, nodesms_gateway: FakeGatewa
     with nodesms.SyncClient(gw.base_url, gw.username, gw.password, proxy=proxy.url) as client:
         client.user.credit()
     assert via(gw)[-1] is not None
+
+
+async def test_proxy_credentials_in_the_url_are_sent_to_the_proxy(auth_proxy: Proxy) -> None:
+    with_credentials = auth_proxy.url.replace("//", f"//{PROXY_USER}:{PROXY_PASSWORD}@")
+    async with FakeGateway() as gw:
+        async with gw.client(proxy=with_credentials) as client:
+            await client.user.credit()
+        retry = nodesms.RetryPolicy(max_attempts=1)
+        async with gw.client(proxy=auth_proxy.url, retry=retry) as client:
+            with pytest.raises(nodesms.ResponseError) as caught:
+                await client.user.credit()
+        assert caught.value.http_status == 407
+        assert len(gw.requests) == 1
+        assert "Proxy-Authorization" not in gw.requests[0].headers
 
 
 async def test_proxy_credentials_are_never_shown() -> None:
