@@ -274,3 +274,63 @@ def test_after_fork_it_refuses_instead_of_hanging(nodesms_gateway: FakeGateway) 
 
 def _credentials(gw: FakeGateway) -> dict[str, str]:
     return {"base_url": gw.base_url, "username": gw.username, "password": gw.password}
+
+
+SAMPLE = '''
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+
+from nodesms._paging import AsyncPaginator
+from nodesms.enums import SmsType
+from nodesms.models import Message, Package
+
+__all__ = ["Progress", "Sample"]
+
+Progress = Callable[[int], Awaitable[None] | None]
+
+
+class Sample:
+    async def send_bulk(
+        self,
+        messages: Iterable[Message] | AsyncIterable[Message],
+        *,
+        kind: SmsType = SmsType.OTP,
+        on_progress: Progress | None = None,
+        chunk_size: int = 1000,
+    ) -> list[int]:
+        """Send many."""
+        return []
+
+    async def stream(self, *, limit: int | None = None) -> AsyncIterator[Package]:
+        """Stream."""
+        yield Package(id=1)
+
+    def walk(self, *, size: int = 10) -> AsyncPaginator[Package]:
+        """Walk."""
+        raise NotImplementedError
+'''
+
+
+def test_the_generator_mirrors_new_kinds_of_methods(tmp_path: Path, monkeypatch: Any) -> None:
+    # What other work adds (bulk sends from async iterables, callbacks, streams) regenerates.
+    (tmp_path / "nodesms_sample_area.py").write_text(SAMPLE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import nodesms_sample_area
+
+    writer = _gen_sync._Writer()
+    for method in _gen_sync._methods(nodesms_sample_area.Sample).values():
+        writer.method(method, "self._owner._target().sample")
+    code = "\n".join(writer.lines)
+    assert "messages: Iterable[Message]," in code
+    assert "AsyncIterable" not in code
+    assert "kind: SmsType = SmsType.OTP," in code
+    assert "on_progress: Progress | None = None," in code
+    assert "return self._owner._run(" in code
+    assert ") -> Iterator[Package]:" in code
+    assert "return self._owner._iterate(" in code
+    assert ") -> SyncPaginator[Package]:" in code
+    assert "return SyncPaginator(self._owner," in code
+    assert writer.imports.names["nodesms_sample_area"] == {"Progress"}
+    assert writer.imports.names["nodesms.enums"] == {"SmsType"}
+    compile("class SyncSample:\n" + code, "generated", "exec")
