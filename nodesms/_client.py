@@ -14,10 +14,11 @@ import msgspec
 
 from ._config import Timeout, as_timeout, resolve_credentials
 from ._dates import GATEWAY_TZ
+from ._network import Network
 from ._operation import Operation
 from ._otel import observer
 from ._retry import RetryPolicy
-from ._transport import Connection, JsonProtocol, Network, WireProtocol
+from ._transport import Connection, JsonProtocol, WireProtocol
 from .errors import UnsupportedOperationError, ValidationError
 from .resources.contact import ContactResource
 from .resources.mo import MoResource
