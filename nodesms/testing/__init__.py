@@ -4,7 +4,8 @@
 in-memory state, credit accounting by SMS parts, operators by number prefix, packages moving
 through their states on a clock the test drives, contacts, groups, blacklist, imports, MO
 requests, delivery-report pushes and fault injection. The pytest plugin (entry point
-``nodesms``) provides the ``nodesms_gateway`` and ``nodesms_client`` fixtures;
+``nodesms``) provides the ``nodesms_gateway``, ``nodesms_gateway_session``, ``nodesms_client``
+and ``nodesms_sync_client`` fixtures (see :mod:`nodesms.testing._plugin`);
 ``python -m nodesms.testing`` serves it standalone.
 
 Documented choices of the simulator:
