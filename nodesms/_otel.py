@@ -82,8 +82,9 @@ class Observer:
             f"nodesms {name}",
             kind=self._trace.SpanKind.CLIENT,
             attributes=labels,
-            record_exception=True,
-            set_status_on_exception=True,
+            # Exception messages may quote what the gateway was sent: only the type is kept.
+            record_exception=False,
+            set_status_on_exception=False,
         ) as span:
 
             async def attempt() -> T:
@@ -107,6 +108,7 @@ class Observer:
             try:
                 result = await run(attempt, op.effect, op.path)
             except BaseException as exc:
+                span.set_status(self._trace.StatusCode.ERROR, type(exc).__name__)
                 span.set_attribute("error.type", type(exc).__name__)
                 if isinstance(exc, APIError) and (exc.code or exc.name):
                     span.set_attribute("nodesms.error.code", str(exc.code or exc.name))
