@@ -184,6 +184,29 @@ class Serialisable:
         """
         return cast(dict[str, Any], _plain(self))
 
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """Let pydantic (FastAPI's ``response_model=list[nodesms.Package]``) take results
+        as they are and serialise them with :meth:`to_dict`."""
+        from pydantic_core import core_schema
+
+        def check(value: Any) -> Any:
+            if not isinstance(value, cls):
+                raise ValueError(f"expected a nodesms.{cls.__name__}")
+            return value
+
+        return core_schema.no_info_plain_validator_function(
+            check,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                _plain, when_used="always"
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
+        """An object schema for OpenAPI documents (the fields are those of ``to_dict``)."""
+        return {"type": "object", "title": cls.__name__, "description": cls.__doc__ or ""}
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, msgspec.Struct):

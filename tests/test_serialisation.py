@@ -136,6 +136,10 @@ async def test_a_fastapi_handler_returns_results() -> None:
             page = await client.sms.list(start_date=gw.now.replace(year=2020))
             return fastapi.Response(msgspec.json.encode(page), media_type="application/json")
 
+        @app.get("/models", response_model=list[nodesms.Package])
+        async def models() -> Any:
+            return (await client.sms.list(start_date=gw.now.replace(year=2020))).items
+
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             listed = (await http.get("/packages")).json()
@@ -143,3 +147,6 @@ async def test_a_fastapi_handler_returns_results() -> None:
             assert listed[0]["sending_date"].endswith("+03:00")
             assert (await http.get("/credit")).json() == {"credit": 100_000 - 1}
             assert (await http.get("/raw")).json()["items"][0]["title"] == "T"
+            assert (await http.get("/models")).json() == listed
+            schema = (await http.get("/openapi.json")).json()
+            assert schema["paths"]["/models"]["get"]["responses"]["200"]
