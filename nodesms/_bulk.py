@@ -42,7 +42,7 @@ from ._operation import Effect
 from ._operations import SMS_CREATE
 from ._retry import is_retryable
 from ._validate import check_range, non_empty_str, opt_bool
-from .enums import Encoding, SendingType, SmsType
+from .enums import Encoding, EncodingValue, SendingType, SmsType
 from .errors import APIError, ConcurrencyLimitError, NodeSMSError, ValidationError
 from .models import Message, PackageCreated
 from .resources.sms import _CreateBody, _future, _PersonalNumber, _push, _PushSettings
@@ -113,7 +113,7 @@ def campaign_options(
     title: str,
     content: str | None = None,
     chunk_size: int = MAX_CHUNK_SIZE,
-    encoding: Encoding | int | Literal["auto"] = "auto",
+    encoding: Encoding | EncodingValue | Literal["auto"] = "auto",
     validity: int | None = None,
     push_url: str | None = None,
     commercial: bool | None = None,

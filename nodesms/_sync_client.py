@@ -4,6 +4,7 @@ from the async client: do not edit (a test fails when it is stale)."""
 from __future__ import annotations
 
 import builtins
+import os
 import ssl as ssl_module
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
@@ -11,6 +12,7 @@ from typing import Literal, overload
 
 import aiohttp
 
+from nodesms._bulk_types import BulkItem, BulkResult, ProgressCallback
 from nodesms._client import Client
 from nodesms._config import Timeout
 from nodesms._dates import GATEWAY_TZ
@@ -401,6 +403,121 @@ class SyncSmsResource:
                 sender=sender,
                 start_date=start_date,
                 finish_date=finish_date,
+            )
+        )
+
+    def send_bulk(
+        self,
+        messages: Iterable[BulkItem],
+        *,
+        campaign_id: str,
+        sender: str,
+        title: str,
+        content: str | None = None,
+        chunk_size: int = 1000,
+        max_concurrency: int = 8,
+        journal: str | os.PathLike[str] | None = None,
+        on_progress: ProgressCallback | None = None,
+        check_credit: bool = False,
+        encoding: EncodingArg = "auto",
+        validity: int | None = None,
+        push_url: str | None = None,
+        commercial: bool | None = None,
+        sending_date: datetime | None = None,
+        max_parts: int | None = None,
+    ) -> BulkResult:
+        """Send a campaign of any size: personalised messages in packages of ``chunk_size``.
+
+        The input is read lazily (a million messages do not grow the memory): an iterable or
+        async iterable of :class:`~nodesms.Message`, ``(number, text)`` pairs, or bare numbers
+        (then ``content`` is their text). Chunk ``k`` (messages ``k * chunk_size`` onwards) is
+        sent as one many-to-many package with the customID ``f"{campaign_id}.{k}"``.
+
+        Running it again with the same ``campaign_id`` and input, after any crash (even
+        ``kill -9``), sends nothing twice and loses nothing: chunks recorded in ``journal`` are
+        skipped, and any other chunk that was already sent is found by its customID.
+
+        A bad number or text never stops the campaign: it is a :class:`~nodesms.BulkFailure`
+        in ``result.failed``, with its input index; so are the messages of a chunk the gateway
+        refused for good (or after the client's retry policy ran out of attempts).
+
+        Args:
+            messages: the input, see above.
+            campaign_id: names the campaign (1-80 letters, digits, ``-``, ``.``, ``_``); it
+                makes the chunks' customIDs, so reuse it only to resume the same campaign.
+            sender: an approved sender name.
+            title: the packages' title.
+            content: the text of bare numbers, and the packages' description (default: the
+                title).
+            chunk_size: messages per package, 1 to 1000.
+            max_concurrency: chunk requests in flight at most. Below it the runner adapts to
+                the account's concurrency limit: it starts with one, grows while answers come
+                back, and on a concurrency refusal (SMS50) drops to what fitted and sends the
+                refused chunk again, so the limit never surfaces as an error.
+            journal: a SQLite file recording the chunks done (created if missing), so a rerun
+                skips them without asking the gateway. Written off the event loop, in groups.
+            on_progress: called (or awaited, if it returns an awaitable) with a
+                :class:`~nodesms.BulkProgress` after each chunk.
+            check_credit: before sending anything, count the parts left to send and compare
+                them with :meth:`user.credit() <nodesms.resources.UserResource.credit>`;
+                raise :class:`~nodesms.InsufficientCreditError` if they exceed it. The input
+                is read twice, so it must be re-iterable (a list, not a generator).
+            encoding, validity, push_url, commercial, sending_date: as on :meth:`create`.
+            max_parts: refuse (as a ``BulkFailure``) any text longer than this many parts.
+
+        Returns:
+            A :class:`~nodesms.BulkResult`: packages in chunk order, failures in input order.
+
+        Raises:
+            ValidationError: a setting is wrong (nothing was sent), or the journal belongs to
+                another campaign or other settings.
+            InsufficientCreditError: with ``check_credit``, the credit does not cover it.
+        """
+        return self._owner._run(
+            self._owner._target().sms.send_bulk(
+                messages=messages,
+                campaign_id=campaign_id,
+                sender=sender,
+                title=title,
+                content=content,
+                chunk_size=chunk_size,
+                max_concurrency=max_concurrency,
+                journal=journal,
+                on_progress=on_progress,
+                check_credit=check_credit,
+                encoding=encoding,
+                validity=validity,
+                push_url=push_url,
+                commercial=commercial,
+                sending_date=sending_date,
+                max_parts=max_parts,
+            )
+        )
+
+    def wait(
+        self,
+        pkg_ids: Iterable[int],
+        *,
+        timeout: float = 600.0,
+        poll_interval: float = 5.0,
+        max_interval: float = 60.0,
+    ) -> builtins.list[Package]:
+        """Wait until every package is in a final state; return them in the order given.
+
+        Polls :meth:`list` with up to 1000 ids a request. It polls every ``poll_interval``
+        seconds while packages keep finishing, and backs off (up to ``max_interval``) while
+        none do.
+
+        Raises:
+            WaitTimeoutError: ``timeout`` seconds passed first; it names the packages still
+                open (``.pending``) and carries those that finished (``.packages``).
+        """
+        return self._owner._run(
+            self._owner._target().sms.wait(
+                pkg_ids=pkg_ids,
+                timeout=timeout,
+                poll_interval=poll_interval,
+                max_interval=max_interval,
             )
         )
 

@@ -80,7 +80,7 @@ from .._bulk import (
 from .._campaign import MAX_LIMITED_ATTEMPTS, ProgressCallback, _call, _chunks
 from .._client import Client
 from .._retry import RetryPolicy
-from ..enums import Encoding
+from ..enums import Encoding, EncodingValue
 from ..errors import NodeSMSError, ValidationError
 from ._semaphore import RedisSemaphore, renewing
 
@@ -302,7 +302,7 @@ class CampaignTasks:
         title: str,
         content: str | None = None,
         chunk_size: int = MAX_CHUNK_SIZE,
-        encoding: Encoding | int | Literal["auto"] = "auto",
+        encoding: Encoding | EncodingValue | Literal["auto"] = "auto",
         validity: int | None = None,
         push_url: str | None = None,
         commercial: bool | None = None,
