@@ -27,6 +27,7 @@ import argparse
 import ast
 import builtins
 import enum
+import importlib
 import inspect
 import subprocess
 import sys
@@ -221,13 +222,14 @@ class _Writer:
         if home is not None and own_name == name and getattr(home, name, None) is value:
             self.imports.add(home.__name__, name)
             return
-        exporters = [module] + [
-            other
-            for key, other in sorted(sys.modules.items())
-            if key.startswith("nodesms.") and other is not module
-        ]
-        for exporter in exporters:
-            if name in getattr(exporter, "__all__", ()) and getattr(exporter, name) is value:
+        # A type alias has no home of its own: take it from where the method's module
+        # imports it (the same answer whatever else happens to be imported).
+        for exporter in (module, _imported_from(module, name)):
+            if (
+                exporter is not None
+                and name in getattr(exporter, "__all__", ())
+                and getattr(exporter, name) is value
+            ):
                 self.imports.add(exporter.__name__, name)
                 return
         raise GeneratorError(
@@ -397,6 +399,19 @@ class _Writer:
             if item in ("*", "/"):
                 self.lines[-1] += ","
         self.emit(f") -> {returns}:", 1)
+
+
+def _imported_from(module: ModuleType, name: str) -> ModuleType | None:
+    """The module ``module``'s source imports ``name`` from, if it does."""
+    tree = ast.parse(inspect.getsource(module))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and any(a.name == name for a in node.names):
+            package = module.__name__ if hasattr(module, "__path__") else module.__package__
+            target = "." * node.level + (node.module or "")
+            return importlib.import_module(target, package) if node.level else (
+                importlib.import_module(target)
+            )  # fmt: skip
+    return None
 
 
 def _is_async_generator(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

@@ -35,7 +35,7 @@ def test_the_sync_example_runs(nodesms_gateway: FakeGateway, monkeypatch: Any) -
 
 
 def test_the_recipes_are_python() -> None:
-    for marker in ("def send_code(request)", "worker_process_init.connect"):
+    for marker in ("def send_code(request)", "def open_sms_client("):
         ast.parse(block_with(marker))
 
 
