@@ -18,7 +18,7 @@ from nodesms.testing import FakeGateway
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.DOTALL)
+BLOCKS = re.findall(r"```python[^\n]*\n(.*?)```", README, flags=re.DOTALL)
 
 
 def block_with(marker: str) -> str:
@@ -45,7 +45,7 @@ async def test_the_fastapi_example_runs(nodesms_gateway: FakeGateway, monkeypatc
         monkeypatch.setenv(name, value)
     nodesms_gateway.seed_packages(2)
     namespace: dict[str, Any] = {}
-    exec(block_with("app = fastapi.FastAPI()"), namespace)
+    exec(block_with("async def packages_raw"), namespace)
     client: nodesms.Client = namespace["client"]
     async with client:
         transport = httpx.ASGITransport(app=namespace["app"])
