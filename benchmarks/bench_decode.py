@@ -52,10 +52,11 @@ from benchmarks._common import (
 )
 from benchmarks._server import GatewayProcess
 from nodesms._config import auth_header
+from nodesms._json import JsonProtocol
 from nodesms._operation import Operation
 from nodesms._operations import SMS_LIST as LIST
 from nodesms._operations import SMS_LIST_ITEM as LIST_ITEM
-from nodesms._transport import Connection, JsonProtocol
+from nodesms._transport import Connection
 from nodesms.enums import Encoding, ItemState, Operator, PackageState, SmsType
 
 IST = ZoneInfo("Europe/Istanbul")
@@ -190,7 +191,7 @@ def client_decoder(op: Operation[Any]) -> msgspec.json.Decoder[Any]:
     connection = Connection(
         "http://127.0.0.1", "user", "password", session=None, ssl=True, gateway_tz=IST
     )
-    return JsonProtocol(connection)._decoder(op)
+    return JsonProtocol(connection).decoder(op)
 
 
 def _time(decode: Callable[[], object], number: int, runs: int) -> float:

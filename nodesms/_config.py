@@ -14,7 +14,14 @@ import aiohttp
 from ._version import __version__
 from .errors import ValidationError
 
-__all__ = ["Timeout", "auth_header", "normalize_base_url", "resolve_credentials", "user_agent"]
+__all__ = [
+    "Secret",
+    "Timeout",
+    "auth_header",
+    "normalize_base_url",
+    "resolve_credentials",
+    "user_agent",
+]
 
 ENV_BASE_URL = "NODESMS_BASE_URL"
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)?[^/@]*@")
@@ -22,19 +29,50 @@ ENV_USERNAME = "NODESMS_USERNAME"
 ENV_PASSWORD = "NODESMS_PASSWORD"
 
 
+class Secret(str):
+    """A credential: the text itself, with a ``repr`` that never shows it.
+
+    Tracebacks rendered with their frames' locals (Sentry, loguru) show ``repr`` of every
+    variable; a password held as a ``Secret`` shows as ``'***'``.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+    @classmethod
+    def wrap(cls, value: str | None) -> Secret | None:
+        """``value`` as a ``Secret`` (``None`` and non-strings stay as they are)."""
+        return cls(value) if isinstance(value, str) else value
+
+
 @dataclass(frozen=True, slots=True)
 class Timeout:
-    """Time limits of one gateway call, in seconds (``None`` = no limit).
+    """Time limits of one attempt of a gateway call, in seconds (``None`` = no limit).
+
+    A call that is retried makes several attempts; the whole call, retries and the waits
+    between them included, is bounded by :attr:`RetryPolicy.deadline <nodesms.RetryPolicy>`.
 
     Attributes:
-        total: the whole call, connection and response included.
-        connect: getting a connection (from the pool or a new one, TLS included).
+        total: one attempt: waiting for a free connection of the pool, connecting, sending
+            and reading the whole answer.
+        connect: getting a connection (waiting for the pool, or a new one, TLS included).
         read: the longest wait for the next bytes of the response.
     """
 
     total: float | None = 30.0
     connect: float | None = None
     read: float | None = None
+
+    def within(self, seconds: float) -> Timeout:
+        """These limits, none longer than ``seconds`` (what is left of a call's deadline)."""
+        seconds = max(0.001, seconds)
+
+        def cut(limit: float | None) -> float:
+            return seconds if limit is None else min(limit, seconds)
+
+        return Timeout(total=cut(self.total), connect=cut(self.connect), read=cut(self.read))
 
     def as_aiohttp(self) -> aiohttp.ClientTimeout:
         """The same limits as an ``aiohttp.ClientTimeout``."""
@@ -85,7 +123,7 @@ def resolve_credentials(
     """Fill missing arguments from ``NODESMS_*`` environment variables."""
     base_url = base_url or os.environ.get(ENV_BASE_URL)
     username = username or os.environ.get(ENV_USERNAME)
-    password = password if password is not None else os.environ.get(ENV_PASSWORD)
+    password = Secret.wrap(password if password is not None else os.environ.get(ENV_PASSWORD))
     missing = [
         f"{name} (or ${env})"
         for name, env, value in (
@@ -105,8 +143,7 @@ def resolve_credentials(
 
 def auth_header(username: str, password: str) -> str:
     """HTTP Basic credentials, encoded as UTF-8 so Turkish letters in passwords work."""
-    token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
-    return f"Basic {token}"
+    return Secret("Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii"))
 
 
 def user_agent() -> str:

@@ -214,7 +214,7 @@ class SmsResource(Resource):
             ValidationError: bad input; nothing was sent.
             ConflictError: ``custom_id`` already names a package with another sender or text.
         """
-        tz = self._client.gateway_tz
+        tz = self._tz
         custom_id = check_custom_id(custom_id)
         sender = non_empty_str(sender, "sender")
         chosen = resolve_encoding(non_empty_str(content, "content"), encoding)
@@ -276,7 +276,7 @@ class SmsResource(Resource):
             ValidationError: bad input; nothing was sent.
             ConflictError: ``custom_id`` already names a package with another sender or text.
         """
-        tz = self._client.gateway_tz
+        tz = self._tz
         custom_id = check_custom_id(custom_id)
         sender = non_empty_str(sender, "sender")
         title = non_empty_str(title, "title")
@@ -406,7 +406,7 @@ class SmsResource(Resource):
             page_index: the first page to fetch (0-based).
             limit: stop after this many packages.
         """
-        tz = self._client.gateway_tz
+        tz = self._tz
         start, finish = self._date_range(start_date, finish_date)
         body = _ListBody(
             ids=_int_list(pkg_ids, "pkg_ids"),
