@@ -95,11 +95,15 @@ class Resource:
         page_index: int = 0,
         limit: int | None = None,
         key: Callable[[T], Hashable] | None = None,
+        watermark: Callable[[T], int] | None = None,
+        concurrency: int = 1,
     ) -> AsyncPaginator[T]:
         """A paginator that sends ``body`` with the page fields set, one request per page.
 
         ``body`` may be a function: it is called once, when the first page is fetched (for
         bounds that must be fixed when a walk begins, not when the paginator is made).
+        ``watermark`` (a record's id, strictly descending along the list) makes walks exact
+        while records are inserted; ``concurrency`` is the number of pages in flight at once.
         """
         resolved: list[P] = []
 
@@ -111,5 +115,11 @@ class Resource:
             return Page(data.items or [], data.stats.total_record, index, size)
 
         return AsyncPaginator(
-            fetch, page_size=page_size, page_index=page_index, limit=limit, key=key
+            fetch,
+            page_size=page_size,
+            page_index=page_index,
+            limit=limit,
+            key=key,
+            watermark=watermark,
+            concurrency=concurrency,
         )

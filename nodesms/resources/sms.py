@@ -385,6 +385,7 @@ class SmsResource(Resource):
         page_size: int = MAX_PAGE_SIZE,
         page_index: int = 0,
         limit: int | None = None,
+        concurrency: int = 1,
     ) -> AsyncPaginator[Package]:
         """Packages sent before, newest first (``/sms/list``).
 
@@ -405,6 +406,8 @@ class SmsResource(Resource):
             page_size: records per request, 10 to 1000.
             page_index: the first page to fetch (0-based).
             limit: stop after this many packages.
+            concurrency: pages fetched at once while walking (default 1: the next page
+                while you handle this one); items still come in order.
         """
         tz = self._tz
         start, finish = self._date_range(start_date, finish_date)
@@ -431,6 +434,8 @@ class SmsResource(Resource):
             page_index=page_index,
             limit=limit,
             key=_package_key,
+            watermark=_package_key,
+            concurrency=concurrency,
         )
 
     def list_item(
@@ -445,6 +450,7 @@ class SmsResource(Resource):
         page_size: int = MAX_PAGE_SIZE,
         page_index: int = 0,
         limit: int | None = None,
+        concurrency: int = 1,
     ) -> AsyncPaginator[PackageItem]:
         """The recipients of one package and their delivery states (``/sms/list-item``).
 
@@ -467,6 +473,7 @@ class SmsResource(Resource):
             page_index=page_index,
             limit=limit,
             key=_item_key,
+            concurrency=concurrency,
         )
 
     def list_sender(
@@ -477,11 +484,17 @@ class SmsResource(Resource):
         page_size: int = MAX_PAGE_SIZE,
         page_index: int = 0,
         limit: int | None = None,
+        concurrency: int = 1,
     ) -> AsyncPaginator[Sender]:
         """The account's sender names and their approval status (``/sms/list-sender``)."""
         body = _ListSenderBody(keyword=keyword, status=check_enum(status, SenderStatus, "status"))
         return self._paginate(
-            ops.SMS_LIST_SENDER, body, page_size=page_size, page_index=page_index, limit=limit
+            ops.SMS_LIST_SENDER,
+            body,
+            page_size=page_size,
+            page_index=page_index,
+            limit=limit,
+            concurrency=concurrency,
         )
 
     async def cancel(
