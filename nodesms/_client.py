@@ -95,8 +95,9 @@ class Client:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        url, user, secret = resolve_credentials(base_url, username, Secret.wrap(password))
-        del password  # from here on only the wrapped value: its repr shows nothing
+        # First of all: from here on the password's repr (in a traceback's locals) is '***'.
+        password = Secret.wrap(password)
+        url, user, secret = resolve_credentials(base_url, username, password)
         _positive_int(max_connections, "max_connections")
         _positive_int(max_response_bytes, "max_response_bytes")
         if not isinstance(gateway_tz, tzinfo):
@@ -203,9 +204,12 @@ class Client:
         await self.aclose()
 
     def __repr__(self) -> str:
+        connection = getattr(self, "_connection", None)  # also while __init__ is failing
+        if connection is None:
+            return "nodesms.Client(<not set up>)"
         return (
-            f"nodesms.Client(base_url={self.base_url!r}, username={self.username!r}, "
-            f"protocol={self._protocol_name!r})"
+            f"nodesms.Client(base_url={connection.base_url!r}, "
+            f"username={connection.username!r}, protocol={self._protocol_name!r})"
         )
 
 

@@ -38,7 +38,7 @@ from ..enums import (
     SendingType,
     SmsType,
 )
-from ..errors import ConflictError, ValidationError
+from ..errors import ConflictError, NodeSMSError, ValidationError
 from ..models import (
     InquiryRecord,
     Message,
@@ -693,6 +693,22 @@ class SmsResource(Resource):
         )
 
     async def _create_exactly_once(
+        self,
+        op: Operation[_PkgIdData],
+        body: _CreateOtpBody | _CreateBody,
+        sender: str,
+        content: str,
+        chosen: Encoding,
+    ) -> PackageCreated:
+        try:
+            return await self._create_once(op, body, sender, content, chosen)
+        except NodeSMSError as exc:
+            # Whatever went wrong, the caller needs the customID to look the package up or
+            # to send again without making a second one.
+            exc.custom_id = body.custom_id
+            raise
+
+    async def _create_once(
         self,
         op: Operation[_PkgIdData],
         body: _CreateOtpBody | _CreateBody,
