@@ -75,10 +75,12 @@ async def test_a_redirect_is_never_followed(status: str) -> None:
 
 
 async def test_a_redirect_without_location_names_no_target() -> None:
-    async with raw_server(lambda head, body: http_response(b"", status="302 Found")) as gateway:
-        async with client_for(gateway.base_url) as client:
-            with pytest.raises(nodesms.ResponseError, match="redirect"):
-                await client.user.credit()
+    def no_location(head: bytes, body: bytes) -> bytes:
+        return http_response(b"", status="302 Found")
+
+    async with raw_server(no_location) as gateway, client_for(gateway.base_url) as client:
+        with pytest.raises(nodesms.ResponseError, match="redirect"):
+            await client.user.credit()
 
 
 # --- 2. the size cap -------------------------------------------------------------------------
@@ -91,7 +93,8 @@ async def test_an_oversized_content_length_is_refused_before_reading() -> None:
         return b'HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n{"err": null'
 
     async with raw_server(huge) as gateway:
-        async with client_for(gateway.base_url, max_response_bytes=2**20) as client:
+        client = client_for(gateway.base_url, max_response_bytes=2**20)
+        async with client:
             with anyio.fail_after(20):  # a hang guard, not a timing assertion
                 with pytest.raises(nodesms.ResponseError, match="max_response_bytes") as caught:
                     await client.user.credit()
@@ -113,12 +116,14 @@ async def test_answers_under_the_cap_are_read_whole_compressed_or_chunked() -> N
 
     for respond in (gzipped, chunked):
         async with raw_server(respond) as gateway:
-            async with client_for(gateway.base_url, max_response_bytes=len(document)) as client:
+            client = client_for(gateway.base_url, max_response_bytes=len(document))
+            async with client:
                 credit = await client.user.credit()
         assert credit.credit == 7
     # One byte less than the decompressed size is too much, although the gzip is tiny.
     async with raw_server(gzipped) as gateway:
-        async with client_for(gateway.base_url, max_response_bytes=len(document) - 1) as client:
+        client = client_for(gateway.base_url, max_response_bytes=len(document) - 1)
+        async with client:
             with pytest.raises(nodesms.ResponseError, match="max_response_bytes"):
                 await client.user.credit()
 

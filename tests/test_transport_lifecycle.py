@@ -82,7 +82,8 @@ async def test_waiting_callers_get_through_in_arrival_order() -> None:
     gateway = SlowGateway(0.05)
     done: list[int] = []
     async with web_server(gateway.app) as base_url:
-        async with nodesms.Client(base_url, "u", "p", max_connections=2, retry=ONCE) as client:
+        client = nodesms.Client(base_url, "u", "p", max_connections=2, retry=ONCE)
+        async with client:
 
             async def call(index: int) -> None:
                 await client.user.credit()
@@ -146,13 +147,17 @@ async def test_retries_stop_at_the_deadline() -> None:
 
 def test_the_docstrings_say_what_each_limit_bounds() -> None:
     policy_doc = inspect.getdoc(nodesms.RetryPolicy) or ""
-    assert "bounds **one attempt**" in policy_doc and "bounds **the whole call**" in policy_doc
+    assert "bounds **one attempt**" in policy_doc
+    assert "bounds **the whole call**" in policy_doc
     timeout_doc = inspect.getdoc(nodesms.Timeout) or ""
-    assert "one attempt" in timeout_doc and "deadline" in timeout_doc
+    assert "one attempt" in timeout_doc
+    assert "deadline" in timeout_doc
     client_doc = inspect.getdoc(nodesms.Client) or ""
-    assert "one attempt" in client_doc and "hard bound of the whole call" in client_doc
+    assert "one attempt" in client_doc
+    assert "hard bound of the whole call" in client_doc
     readme = (Path(__file__).parent.parent / "README.md").read_text()
-    assert "hard bound" in readme and "one attempt" in readme
+    assert "hard bound" in readme
+    assert "one attempt" in readme
 
 
 # --- 7. exceptions ---------------------------------------------------------------------------
@@ -189,7 +194,8 @@ def test_every_exception_pickles_unchanged() -> None:
     for error in errors:
         copy = pickle.loads(pickle.dumps(error))
         assert type(copy) is type(error)
-        assert copy.args == error.args and str(copy) == str(error)
+        assert copy.args == error.args
+        assert str(copy) == str(error)
         assert copy.__dict__ == error.__dict__
         assert copy.custom_id == "job-42"
 
@@ -200,7 +206,8 @@ async def test_every_exception_from_a_real_call_pickles(nodesms_gateway: FakeGat
         with pytest.raises(nodesms.InsufficientCreditError) as caught:
             await client.sms.create_otp(number="905550000001", sender="NODESMS", content="x")
     copy = pickle.loads(pickle.dumps(caught.value))
-    assert copy.__dict__ == caught.value.__dict__ and copy.code == "SMS18"
+    assert copy.__dict__ == caught.value.__dict__
+    assert copy.code == "SMS18"
 
 
 async def test_every_exception_from_a_create_carries_its_custom_id(
@@ -400,7 +407,8 @@ def test_resources_talk_to_a_narrow_interface_not_to_the_client() -> None:
         modules = imported_modules(path)
         assert "nodesms._client" not in modules, path.name
         source = path.read_text()
-        assert "_connection" not in source and "._client" not in source, path.name
+        assert "_connection" not in source, path.name
+        assert "._client" not in source, path.name
 
 
 def test_only_the_transport_talks_http() -> None:
