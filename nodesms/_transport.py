@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import msgspec
+from multidict import CIMultiDict
 
 from ._clock import GatewayClock
 from ._config import Timeout, auth_header, user_agent
@@ -61,8 +62,11 @@ class WireProtocol(Protocol):
     ) -> T: ...
 
 
-class Headers(dict[str, str]):
-    """Request headers whose ``repr`` never shows the ``Authorization`` value."""
+class Headers(CIMultiDict[str]):
+    """Request headers whose ``repr`` never shows the ``Authorization`` value.
+
+    A ``CIMultiDict`` already, so aiohttp takes it as it is instead of converting it per call.
+    """
 
     def __repr__(self) -> str:
         shown = {k: ("***" if k.lower() == "authorization" else v) for k, v in self.items()}
@@ -179,6 +183,8 @@ class Connection:
         self._slots = _Slots(max_connections)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
+        self._last_timeout: Timeout | None = None
+        self._last_client_timeout = aiohttp.ClientTimeout()
         # Tasks with a request in flight, and those of them that aclose() cut.
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._cut: set[asyncio.Task[Any]] = set()
@@ -256,18 +262,21 @@ class Connection:
             await self._session.close()
 
     def _client_timeout(self, timeout: Timeout) -> aiohttp.ClientTimeout:
+        if timeout is self._last_timeout:  # the usual case: the client's own, every call
+            return self._last_client_timeout
         client_timeout = self._timeouts.get(timeout)
         if client_timeout is None:
             if len(self._timeouts) > 64:  # attempts cut by a deadline make one-off Timeouts
                 self._timeouts.clear()
             client_timeout = self._timeouts[timeout] = timeout.as_aiohttp()
+        self._last_timeout, self._last_client_timeout = timeout, client_timeout
         return client_timeout
 
     async def post(
         self,
         path: str,
         data: bytes,
-        headers: dict[str, str],
+        headers: Headers,
         *,
         timeout: Timeout,
         operation: str,
