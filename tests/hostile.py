@@ -37,50 +37,6 @@ async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
 
 
 @contextlib.asynccontextmanager
-async def raw_server(respond: Callable[[bytes, bytes], bytes | None]) -> AsyncIterator[Server]:
-    """A server answering each request with the bytes ``respond(head, body)`` returns (a
-    whole HTTP response, written as is), or keeping the connection open without answering
-    when it returns ``None``."""
-    server_info = Server("")
-    handlers: set[asyncio.Task[None]] = set()
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        handlers.add(task)
-        try:
-            while True:
-                try:
-                    head, body = await read_request(reader)
-                except (asyncio.IncompleteReadError, ConnectionError):
-                    return
-                server_info.requests.append(head)
-                answer = respond(head, body)
-                if answer is None:
-                    await asyncio.sleep(3600)
-                    return
-                writer.write(answer)
-                await writer.drain()
-        except (ConnectionError, asyncio.CancelledError):
-            return
-        finally:
-            handlers.discard(task)
-            writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    server_info.base_url = f"http://127.0.0.1:{port}"
-    try:
-        yield server_info
-    finally:
-        server.close()
-        for task in list(handlers):
-            task.cancel()
-        await asyncio.gather(*handlers, return_exceptions=True)
-        await server.wait_closed()
-
-
-@contextlib.asynccontextmanager
 async def stream_server(handle: Handler) -> AsyncIterator[Server]:
     """A server that hands each connection to ``handle`` (which reads and writes itself)."""
     server_info = Server("")
@@ -109,6 +65,29 @@ async def stream_server(handle: Handler) -> AsyncIterator[Server]:
             task.cancel()
         await asyncio.gather(*handlers, return_exceptions=True)
         await server.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def raw_server(respond: Callable[[bytes, bytes], bytes | None]) -> AsyncIterator[Server]:
+    """A server answering each request with the bytes ``respond(head, body)`` returns (a
+    whole HTTP response, written as is), or keeping the connection open without answering
+    when it returns ``None``."""
+    heads: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head, body = await read_request(reader)
+            heads.append(head)
+            answer = respond(head, body)
+            if answer is None:
+                await asyncio.sleep(3600)  # cancelled when the server stops
+                return
+            writer.write(answer)
+            await writer.drain()
+
+    async with stream_server(handle) as server:
+        server.requests = heads
+        yield server
 
 
 def http_response(

@@ -700,47 +700,44 @@ class SmsResource(Resource):
         content: str,
         chosen: Encoding,
     ) -> PackageCreated:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s customID %s encoding %s", op.path, body.custom_id, chosen.name)
         try:
-            return await self._create_once(op, body, sender, content, chosen)
+            try:
+                created = await self._call(op, body)
+            except ConflictError as exc:
+                existing = await self._duplicate_of(exc, body.custom_id, sender, content)
+                logger.info("%s: customID %s already created package %s", op.path,
+                            body.custom_id, existing.id)  # fmt: skip
+                return PackageCreated(pkg_id=existing.id, custom_id=body.custom_id, encoding=chosen)
         except NodeSMSError as exc:
             # Whatever went wrong, the caller needs the customID to look the package up or
             # to send again without making a second one.
             exc.custom_id = body.custom_id
             raise
-
-    async def _create_once(
-        self,
-        op: Operation[_PkgIdData],
-        body: _CreateOtpBody | _CreateBody,
-        sender: str,
-        content: str,
-        chosen: Encoding,
-    ) -> PackageCreated:
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s customID %s encoding %s", op.path, body.custom_id, chosen.name)
-        try:
-            created = await self._call(op, body)
-        except ConflictError as exc:
-            if exc.code not in _DUPLICATE_CODES and exc.name not in _DUPLICATE_NAMES:
-                raise
-            # A package with our customID exists: an earlier attempt (a lost answer, a retry,
-            # a restarted process) created it. Return it if it is this very request.
-            existing = await self._find_by_custom_id(body.custom_id)
-            if existing is None:
-                raise
-            if existing.content != content or sender not in (existing.senders or [sender]):
-                raise ConflictError(
-                    f"customID {body.custom_id!r} already names package {existing.id} with "
-                    "another sender or content",
-                    code=exc.code,
-                    name=exc.name,
-                    status=exc.status,
-                    http_status=exc.http_status,
-                ) from exc
-            logger.info("%s: customID %s already created package %s", op.path, body.custom_id,
-                        existing.id)  # fmt: skip
-            return PackageCreated(pkg_id=existing.id, custom_id=body.custom_id, encoding=chosen)
         return PackageCreated(pkg_id=created.pkg_id, custom_id=body.custom_id, encoding=chosen)
+
+    async def _duplicate_of(
+        self, exc: ConflictError, custom_id: str, sender: str, content: str
+    ) -> Package:
+        """The package an earlier attempt made with this very request, or ``exc`` again."""
+        if exc.code not in _DUPLICATE_CODES and exc.name not in _DUPLICATE_NAMES:
+            raise exc
+        # A package with our customID exists: an earlier attempt (a lost answer, a retry, a
+        # restarted process) created it. It is ours if it is this very request.
+        existing = await self._find_by_custom_id(custom_id)
+        if existing is None:
+            raise exc
+        if existing.content != content or sender not in (existing.senders or [sender]):
+            raise ConflictError(
+                f"customID {custom_id!r} already names package {existing.id} with "
+                "another sender or content",
+                code=exc.code,
+                name=exc.name,
+                status=exc.status,
+                http_status=exc.http_status,
+            ) from exc
+        return existing
 
     async def _find_by_custom_id(self, custom_id: str) -> Package | None:
         # No date bounds: the package may carry any timestamp the gateway's clock gave it.
