@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import msgspec
-from multidict import CIMultiDict
+from multidict import CIMultiDict  # aiohttp's own header type (it depends on multidict)
 
 from ._clock import GatewayClock
 from ._config import Timeout, auth_header, user_agent

@@ -236,7 +236,7 @@ async def test_every_exception_from_a_create_carries_its_custom_id(
         with pytest.raises(nodesms.ResponseError) as broken:
             await client.sms.create(sender="NODESMS", title="T", content="c", number="905550000001")
         assert broken.value.custom_id
-    assert not hasattr(nodesms.ResponseError("x", http_status=1), "__custom_id__")
+        assert broken.value.custom_id != generated  # each create its own generated id
 
 
 async def test_closing_a_client_with_calls_in_flight_gives_them_client_closed_error() -> None:
@@ -340,6 +340,16 @@ async def test_tracebacks_with_locals_show_neither_password_nor_token(protocol: 
                     )
                 except nodesms.NodeSMSError as exc:
                     failures.append(exc)
+        # And through the retry engine's frames: three failed attempts.
+        retrying = nodesms.RetryPolicy(max_attempts=3, initial_delay=0.01, max_delay=0.02)
+        async with nodesms.Client(
+            gw.base_url, gw.username, PASSWORD, protocol=protocol, retry=retrying
+        ) as retried:  # type: ignore[arg-type]
+            credit = "/user/credit" if protocol == "json" else "getUserCredit"
+            gw.faults.push(credit, Fault.drop_before(), Fault.bad_gateway(), Fault.drop_before())
+            with pytest.raises(nodesms.TransportError) as exhausted:
+                await retried.user.credit()
+        failures.append(exhausted.value)
         wrong = nodesms.Client(
             gw.base_url, gw.username, PASSWORD + "x", protocol=protocol, retry=ONCE
         )  # type: ignore[arg-type]
@@ -363,7 +373,7 @@ async def test_tracebacks_with_locals_show_neither_password_nor_token(protocol: 
         with pytest.raises(nodesms.TransportError) as unreachable:
             await refused.user.credit()
     failures.append(unreachable.value)
-    assert len(failures) == 7
+    assert len(failures) == 8
     for failure in failures:
         assert_no_secret(rendered(failure), gw.username)
         assert_no_secret(rendered(failure), "u")
