@@ -126,7 +126,12 @@ class Client:
 
     def _bind_resources(self) -> None:
         calls = Calls(
-            self._protocol, self._protocol_name, self._connection.clock, self._timeout, self._retry
+            self,
+            self._protocol,
+            self._protocol_name,
+            self._connection.clock,
+            self._timeout,
+            self._retry,
         )
         self.sms = SmsResource(calls)
         self.user = UserResource(calls)
@@ -217,13 +222,16 @@ class Calls:
     """The one path every operation takes, and all the resources see of the client.
 
     A narrow interface: the resources call :meth:`call` and read :attr:`clock`; they never
-    touch the client. (A tracing span around each operation belongs in :meth:`call`.)
+    touch the client's internals. Workflows that run on the public API (``sms.send_bulk``,
+    ``sms.wait``) get the public client as :attr:`client`. (A tracing span around each
+    operation belongs in :meth:`call`.)
     """
 
-    __slots__ = ("_protocol", "_protocol_name", "_retry", "_timeout", "clock")
+    __slots__ = ("_protocol", "_protocol_name", "_retry", "_timeout", "client", "clock")
 
     def __init__(
         self,
+        client: Client,
         protocol: WireProtocol,
         protocol_name: str,
         clock: GatewayClock,
@@ -235,6 +243,7 @@ class Calls:
         self._timeout = timeout
         self._retry = retry
         self.clock = clock
+        self.client = client
 
     async def call(self, op: Operation[T], body: msgspec.Struct | None) -> T:
         """Run one operation under the retry policy: each attempt within ``timeout``, the

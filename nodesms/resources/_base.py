@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from datetime import datetime, tzinfo
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 
@@ -35,9 +35,11 @@ P = TypeVar("P", bound=PagedBody)
 
 
 class Caller(Protocol):
-    """All a resource needs of the client: one call path and the gateway's clock."""
+    """All a resource needs of the client: one call path and the gateway's clock (and, for
+    workflows built on the public API such as ``sms.send_bulk``, the public client)."""
 
     clock: GatewayClock
+    client: Any
 
     async def call(self, op: Operation[T], body: msgspec.Struct | None) -> T: ...
 

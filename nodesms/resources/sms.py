@@ -641,7 +641,7 @@ class SmsResource(Resource):
         from .._campaign import run_campaign
 
         options = campaign_options(
-            self._client,
+            self._calls.client,
             campaign_id=campaign_id,
             sender=sender,
             title=title,
@@ -655,7 +655,7 @@ class SmsResource(Resource):
             max_parts=max_parts,
         )
         return await run_campaign(
-            self._client,
+            self._calls.client,
             messages,
             options,
             max_concurrency=max_concurrency,
@@ -685,7 +685,7 @@ class SmsResource(Resource):
         from .._wait import wait_final
 
         return await wait_final(
-            self._client,
+            self._calls.client,
             pkg_ids,
             timeout=timeout,
             poll_interval=poll_interval,
