@@ -54,7 +54,9 @@ __all__ = [
 
 def _restore(cls: type[NodeSMSError], args: tuple[Any, ...]) -> NodeSMSError:
     """Unpickle: make the instance without ``__init__`` (its arguments are keyword-only)."""
-    return cls.__new__(cls, *args)
+    error = cls.__new__(cls, *args)
+    error.args = args  # OSError subclasses (TimeoutError) leave args to __init__
+    return error
 
 
 class NodeSMSError(Exception):
@@ -239,6 +241,3 @@ class WaitTimeoutError(NodeSMSError, TimeoutError):
             f"{len(pending)} of {len(pending) + len(packages)} packages still not final after "
             f"{timeout:g}s: {shown}"
         )
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.pending, self.packages, self.timeout))

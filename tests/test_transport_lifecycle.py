@@ -179,6 +179,8 @@ def every_error() -> list[nodesms.NodeSMSError]:
             error = cls("reset", sent=True, retryable=False)
         elif issubclass(cls, nodesms.ValidationError):
             error = cls("must be an int", field="page_size")
+        elif issubclass(cls, nodesms.WaitTimeoutError):
+            error = cls([3, 4], [], 12.5)
         elif issubclass(cls, nodesms.ResponseError):
             error = cls("bad", http_status=502, excerpt="<html>", truncated=True, retry_after=1.0)
         else:
