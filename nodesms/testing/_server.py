@@ -13,6 +13,7 @@ import base64
 import binascii
 import hmac
 import logging
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -127,10 +128,14 @@ class GatewayServer:
         error_http_status: Literal["mapped"] | int,
         sync: Callable[[], None],
         after: Callable[[], None],
+        request_log: int | None = None,
     ) -> None:
         self.state = state
         self.faults = faults
-        self.requests: list[RecordedRequest] = []
+        # A ring: a long-running gateway keeps the last ``request_log`` requests, not all.
+        self.requests: deque[RecordedRequest] | None = (
+            None if request_log is None else deque(maxlen=request_log)
+        )
         self.latency: dict[str, float] = {}
         self._username = username
         self._password = password
@@ -245,19 +250,22 @@ class GatewayServer:
         """
         presented = credentials or basic_credentials(request.headers.get("Authorization"))
         authenticated = presented is not None and self._check(*presented)
-        self.requests.append(
-            RecordedRequest(
-                protocol=protocol,
-                operation=key,
-                method=request.method,
-                path=request.path,
-                params=params,
-                headers={k: v for k, v in request.headers.items() if k.lower() != "authorization"},
-                body=await request.read(),  # already read by the endpoint: aiohttp cached it
-                username=presented[0] if presented else None,
-                authenticated=authenticated,
+        if self.requests is not None:
+            self.requests.append(
+                RecordedRequest(
+                    protocol=protocol,
+                    operation=key,
+                    method=request.method,
+                    path=request.path,
+                    params=params,
+                    headers={
+                        k: v for k, v in request.headers.items() if k.lower() != "authorization"
+                    },
+                    body=await request.read(),  # already read by the endpoint: aiohttp cached it
+                    username=presented[0] if presented else None,
+                    authenticated=authenticated,
+                )
             )
-        )
         delay = self.latency.get(key)
         if delay:
             await asyncio.sleep(delay)
