@@ -34,6 +34,7 @@ from benchmarks._common import (
     apply_common_args,
     describe_machine,
     median,
+    median_range,
     repeats,
     scaled,
     table,
@@ -146,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
     print(f"{describe_machine()}\n")
     print(
         f"{total:,} personalised messages; client process CPU time (the gateway runs in "
-        f"another process, duplicate window off); median of {runs} runs.\n"
+        f"another process, duplicate window off); median (range) of {runs} runs.\n"
     )
     with GatewayProcess(credit=10**12, duplicate_window=None) as gw:
         results = asyncio.run(_measure(gw, total, singles, args.chunks, runs))
@@ -155,18 +156,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
     for name, figures in results.items():
         factor = total / singles if name.startswith("one per") else 1.0
         requests = median(figures["requests"]) * factor
-        wall = median(figures["wall"]) * factor
-        cpu = median(figures["cpu"]) * factor
-        summary[name] = {"requests": requests, "wall": wall, "cpu": cpu}
+        walls = [wall * factor for wall in figures["wall"]]
+        cpus = [cpu * factor for cpu in figures["cpu"]]
+        summary[name] = {"requests": requests, "wall": median(walls), "cpu": median(cpus)}
         note = f" ‡ from {singles:,}" if factor != 1.0 else ""
         rows.append(
             [
                 name + note,
                 f"{requests:,.0f}",
-                f"{wall:.2f}",
-                f"{cpu:.2f}",
-                f"{cpu / total * 1e6:.0f}",
-                f"{total / wall:,.0f}",
+                median_range(walls, 2),
+                median_range(cpus, 2),
+                median_range((cpu / total * 1e6 for cpu in cpus), 1),
+                f"{total / median(walls):,.0f}",
             ]
         )
     print(

@@ -6,6 +6,8 @@ import logging
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nodesms
 from nodesms._config import normalize_base_url
@@ -143,6 +145,28 @@ def test_normalize_number(value: str | int, expected: str) -> None:
 def test_normalize_number_refuses_garbage(value: object) -> None:
     with pytest.raises(nodesms.ValidationError):
         nodesms.normalize_number(value)  # type: ignore[arg-type]
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    value=st.one_of(
+        st.from_regex(r"90[0-9]{10}", fullmatch=True),
+        st.from_regex(r"(\+|00)?90[0-9١٢]{9,11}", fullmatch=True),
+        st.text("0123456789+ -9", max_size=16).map(lambda text: "90" + text),
+    )
+)
+def test_canonical_numbers_take_the_fast_path_to_the_same_answer(value: str) -> None:
+    # A leading space sends the number down the general path, which strips it.
+    def outcome(raw: str) -> str | tuple[str | None, str]:
+        try:
+            return nodesms.normalize_number(raw)
+        except nodesms.ValidationError as exc:
+            return (exc.field, str(exc))
+
+    assert outcome(value) == outcome(" " + value)
+    assert nodesms.normalize_number("905551234567") == "905551234567"
+    with pytest.raises(nodesms.ValidationError):
+        nodesms.normalize_number("901551234567")  # no Turkish number starts with 1
 
 
 def test_invalid_number_errors_are_masked() -> None:
