@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import platform
 import re
@@ -75,8 +76,17 @@ class Timeout:
         return Timeout(total=cut(self.total), connect=cut(self.connect), read=cut(self.read))
 
     def as_aiohttp(self) -> aiohttp.ClientTimeout:
-        """The same limits as an ``aiohttp.ClientTimeout``."""
-        return aiohttp.ClientTimeout(total=self.total, connect=self.connect, sock_read=self.read)
+        """The same limits as an ``aiohttp.ClientTimeout`` (made once per set of limits)."""
+        return _aiohttp_timeout(self.total, self.connect, self.read)
+
+
+@functools.lru_cache(maxsize=64)
+def _aiohttp_timeout(
+    total: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    # Every call needs one, and building a ClientTimeout costs more than the rest of our
+    # per-call work; they are immutable, so the same limits share one.
+    return aiohttp.ClientTimeout(total=total, connect=connect, sock_read=read)
 
 
 def as_timeout(value: float | Timeout | None) -> Timeout:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ._numbers import normalize_number
 from .errors import ValidationError
@@ -32,7 +32,8 @@ _CUSTOM_ID = re.compile(r"[A-Za-z0-9.\-]{1,100}")
 
 def new_custom_id() -> str:
     """A fresh customID: unique, within the gateway's charset and length."""
-    return f"ns-{uuid.uuid4().hex}"
+    # 128 random bits, as in a uuid4, without building a UUID object on every send.
+    return "ns-" + os.urandom(16).hex()
 
 
 def check_custom_id(value: str | None) -> str:
@@ -63,10 +64,23 @@ def check_enum(value: int | None, enum_type: type[E], field: str) -> E | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(f"expected {enum_type.__name__} or int", field=field)
-    members = enum_type.__members__.values()  # type: ignore[attr-defined]
-    if value not in members:
+    member = _members(enum_type).get(value)
+    if member is None:
         raise ValidationError(f"{value!r} is not a {enum_type.__name__}", field=field)
-    return enum_type(value)  # type: ignore[call-arg]
+    return member
+
+
+_MEMBERS: dict[type, dict[int, Any]] = {}
+
+
+def _members(enum_type: type[E]) -> dict[int, E]:
+    # Value -> member, for the declared members only (an IntEnum may make pseudo-members for
+    # unknown wire values; those are no valid input). One dict lookup per check.
+    members = _MEMBERS.get(enum_type)
+    if members is None:
+        declared = enum_type.__members__.values()  # type: ignore[attr-defined]
+        members = _MEMBERS[enum_type] = {int(m): m for m in declared}
+    return members
 
 
 def non_empty_str(value: object, field: str) -> str:

@@ -116,6 +116,7 @@ _TURKISH_DOUBLE = tuple(_TURKISH_SHIFT.values())
 _SINGLE_CAPACITY = {Encoding.DEFAULT: 160, Encoding.TURKISH: 155, Encoding.UNICODE: 70}
 _SPLIT_CAPACITY = {Encoding.DEFAULT: 153, Encoding.TURKISH: 149, Encoding.UNICODE: 67}
 _BY_VALUE = {int(encoding): encoding for encoding in Encoding}
+_DEFAULT, _TURKISH, _UNICODE = Encoding.DEFAULT, Encoding.TURKISH, Encoding.UNICODE
 
 
 def _char_class(chars: Iterable[str]) -> str:
@@ -205,25 +206,25 @@ def resolve_encoding(text: str, encoding: Encoding | int | Literal["auto"]) -> E
     """
     # Called once per message of a bulk send: it only decides, and leaves the counting of
     # units (most of what segments() does) alone. Each step is one scan in C.
-    want = _coerce(encoding)
+    want = None if isinstance(encoding, str) and encoding == "auto" else _coerce(encoding)
     if not isinstance(text, str):
         raise ValidationError(f"must be a str, not {type(text).__name__}", field="content")
-    if want is not Encoding.UNICODE:
+    if want is not _UNICODE:
         unfit = _DEFAULT_UNFIT.search(text)
         if unfit is None:
-            return Encoding.DEFAULT if want is None else want
-        if want is Encoding.DEFAULT:
+            return _DEFAULT if want is None else want
+        if want is _DEFAULT:
             raise _unfit_error(text, unfit.start(), want)
         unfit = _TURKISH_UNFIT.search(text, unfit.start())
         if unfit is None:
-            return Encoding.TURKISH
-        if want is Encoding.TURKISH:
+            return _TURKISH
+        if want is _TURKISH:
             raise _unfit_error(text, unfit.start(), want)
     # UCS-2 carries every code point but a lone surrogate (a str holds no surrogate pairs).
     lone = _SURROGATE.search(text)
     if lone is not None:
         raise _unfit_error(text, lone.start(), want)
-    return Encoding.UNICODE
+    return _UNICODE
 
 
 def _coerce(encoding: object) -> Encoding | None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 
+import aiohttp
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -293,3 +295,34 @@ async def test_sends_are_validated_before_anything_is_sent(
         )
     # Nothing reached the network: no request was even logged.
     assert not [r for r in caplog.records if "HTTP" in r.getMessage()]
+
+
+def test_generated_custom_ids_are_random_hex_in_the_charset() -> None:
+    from nodesms._validate import check_custom_id
+
+    generated = {check_custom_id(None) for _ in range(2000)}
+    assert len(generated) == 2000
+    assert all(re.fullmatch(r"ns-[0-9a-f]{32}", custom_id) for custom_id in generated)
+    assert check_custom_id(next(iter(generated))) in generated  # and they pass the check
+
+
+def test_timeouts_are_converted_once_per_set_of_limits() -> None:
+    limits = nodesms.Timeout(total=5.0, connect=1.0, read=2.0)
+    converted = limits.as_aiohttp()
+    assert converted == aiohttp.ClientTimeout(total=5.0, connect=1.0, sock_read=2.0)
+    assert nodesms.Timeout(total=5.0, connect=1.0, read=2.0).as_aiohttp() is converted
+    assert nodesms.Timeout(total=6.0).as_aiohttp().total == 6.0
+
+
+def test_enum_checks_take_members_and_their_ints_only() -> None:
+    from nodesms._validate import check_enum
+
+    assert check_enum(2, nodesms.SmsType, "type") is nodesms.SmsType(2)
+    assert check_enum(nodesms.Encoding.TURKISH, nodesms.Encoding, "encoding") is (
+        nodesms.Encoding.TURKISH
+    )
+    assert check_enum(None, nodesms.SmsType, "type") is None
+    for bad in (99, -1, True, "1", 1.0):
+        with pytest.raises(nodesms.ValidationError) as info:
+            check_enum(bad, nodesms.Encoding, "encoding")  # type: ignore[arg-type]
+        assert info.value.field == "encoding"
