@@ -31,7 +31,7 @@ from benchmarks._common import ROOT
 if TYPE_CHECKING:
     from nodesms.testing import FakeGateway
 
-__all__ = ["GatewayOptions", "GatewayProcess"]
+__all__ = ["GatewayOptions", "GatewayProcess", "terminate"]
 
 
 @dataclass
@@ -138,12 +138,7 @@ class GatewayProcess:
         try:
             process.wait(2)
         except subprocess.TimeoutExpired:
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            terminate(process)
         if process.stdout is not None:
             process.stdout.close()
 
@@ -158,6 +153,16 @@ class GatewayProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def terminate(process: subprocess.Popen[str], grace: float = 5.0) -> None:
+    """SIGTERM, and SIGKILL if the process is still there ``grace`` seconds later."""
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 # --- the child -------------------------------------------------------------------------------

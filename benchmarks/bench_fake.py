@@ -37,6 +37,7 @@ from benchmarks._common import (
     scaled,
     table,
 )
+from benchmarks._server import terminate
 
 MESSAGES = 1_000_000
 CHUNK = 1000
@@ -95,12 +96,7 @@ def run(total: int, log: str) -> dict[str, float]:
         time.sleep(1.0)  # a few ticks of the clock: packages move on, reports are made
         status = _status(process.pid)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        terminate(process, grace=10.0)
         if process.stdout is not None:
             process.stdout.close()
     return {
