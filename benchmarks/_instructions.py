@@ -36,7 +36,7 @@ from typing import Any
 
 from benchmarks._common import ROOT
 
-__all__ = ["available", "count"]
+__all__ = ["available", "count", "region", "run_regions"]
 
 _REGION = ctypes.CFUNCTYPE(None)
 _SUMMARY = re.compile(rb"^summary: (\d+)$", re.M)
@@ -73,6 +73,18 @@ def count(
         "runs": runs,
         "loop": loop,
     }
+    labels, regions = run_regions(
+        ["-m", "benchmarks._instructions", json.dumps(options)], timeout=timeout
+    )
+    results: dict[tuple[str, str], list[float]] = {}
+    for (op, name), instructions in zip(labels, regions, strict=True):
+        results.setdefault((op, name), []).append(instructions / calls)
+    return results
+
+
+def run_regions(args: Sequence[str], timeout: float = 900.0) -> tuple[list[Any], list[int]]:
+    """Run ``python <args>`` under callgrind; its last stdout line (JSON) and the instructions
+    of each :func:`region` it ran, in order."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["PYTHONHASHSEED"] = "0"
@@ -87,9 +99,7 @@ def count(
             "--dump-instr=no",
             # The interpreter itself, not a wrapper script (pyenv's shims are bash).
             os.path.realpath(sys.executable),
-            "-m",
-            "benchmarks._instructions",
-            json.dumps(options),
+            *args,
         ]
         done = subprocess.run(
             command, cwd=ROOT, env=env, capture_output=True, timeout=timeout, check=False
@@ -106,17 +116,14 @@ def count(
                 assert found is not None, dump
                 regions.append(int(found.group(1)))
     if len(regions) != len(labels):
-        raise RuntimeError(f"{len(regions)} measured regions for {len(labels)} runs")
-    results: dict[tuple[str, str], list[float]] = {}
-    for (op, name), instructions in zip(labels, regions, strict=True):
-        results.setdefault((op, name), []).append(instructions / calls)
-    return results
+        raise RuntimeError(f"{len(regions)} measured regions for {len(labels)} labels")
+    return labels, regions
 
 
 # --- the child -------------------------------------------------------------------------------
 
 
-def _region(function: Callable[[], None]) -> None:
+def region(function: Callable[[], None]) -> None:
     """Run ``function`` inside ``ffi_call``: callgrind dumps its instructions on their own."""
     failure: list[BaseException] = []
 
@@ -158,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             for _ in range(runs):
                 for contender in contenders:
                     call = getattr(contender, op)
-                    _region(lambda call=call: loop.run_until_complete(_run_async(call, calls, 1)))
+                    region(lambda call=call: loop.run_until_complete(_run_async(call, calls, 1)))
                     labels.append((op, contender.name))
     finally:
         for contender in contenders:
