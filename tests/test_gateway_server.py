@@ -117,9 +117,13 @@ async def test_request_log_is_a_ring_of_the_latest(gateway: GatewayFactory) -> N
     for size in (10, 20, 30, 40, 50):
         await api.ok("/sms/list", {"pageSize": size})
     assert [r.params["pageSize"] for r in gw.requests] == [30, 40, 50]
-    log = gw.requests
-    log.clear()  # a copy: the gateway's own log is untouched
-    assert len(gw.requests) == 3
+    assert [r.params["pageSize"] for r in gw.requests[-2:]] == [40, 50]
+    assert gw.requests[0].params["pageSize"] == 30
+    assert gw.requests == list(gw.requests)
+    gw.requests.clear()
+    assert gw.requests == []
+    await api.ok("/sms/list", {"pageSize": 60})
+    assert [r.params["pageSize"] for r in gw.requests] == [60]
 
 
 async def test_request_log_off_records_nothing_and_says_so(gateway: GatewayFactory) -> None:

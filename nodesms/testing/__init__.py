@@ -26,7 +26,7 @@ from nodesms.testing._faults import Fault, FaultKind, Faults
 from nodesms.testing._gateway import DEFAULT_SENDERS, FakeGateway
 from nodesms.testing._model import Contact, Group, ImportResult, MoRequest, Package, Sender
 from nodesms.testing._push import PushRecord
-from nodesms.testing._server import RecordedRequest
+from nodesms.testing._server import RecordedRequest, RequestLog
 
 __all__ = [
     "DEFAULT_SENDERS",
@@ -43,5 +43,6 @@ __all__ = [
     "Package",
     "PushRecord",
     "RecordedRequest",
+    "RequestLog",
     "Sender",
 ]

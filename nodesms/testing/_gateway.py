@@ -31,7 +31,7 @@ from nodesms.testing._faults import Faults
 from nodesms.testing._model import Contact, Group, ImportResult, MoRequest, Package, Sender
 from nodesms.testing._params import normalize_number
 from nodesms.testing._push import PushRecord, PushSender
-from nodesms.testing._server import GatewayServer, RecordedRequest
+from nodesms.testing._server import GatewayServer, RequestLog
 from nodesms.testing._state import GatewayState
 
 if TYPE_CHECKING:
@@ -308,17 +308,18 @@ class FakeGateway:
     # -- inspection --------------------------------------------------------------------------
 
     @property
-    def requests(self) -> list[RecordedRequest]:
+    def requests(self) -> RequestLog:
         """The requests that arrived, oldest first (recorded before faults applied).
 
-        The last ``request_log`` of them (10,000 by default): a copy, taken when read.
+        The last ``request_log`` of them (10,000 by default), in a ring that reads like a list
+        (indexes, slices, ``== [...]``); ``gw.requests.clear()`` forgets them.
 
         Raises:
             RuntimeError: the gateway was made with ``request_log=None`` (nothing recorded).
         """
         if self._server.requests is None:
             raise RuntimeError("the request log is off: FakeGateway(request_log=None)")
-        return list(self._server.requests)
+        return self._server.requests
 
     @property
     def pushes(self) -> list[PushRecord]:
