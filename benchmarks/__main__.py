@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # The published order; scripts not listed here (added later) run after these, by name.
-ORDER = ["overhead", "decode", "walk", "bulk", "soap", "segments"]
+ORDER = ["overhead", "decode", "walk", "bulk", "soap", "segments", "fake"]
 
 
 def scripts() -> list[Path]:

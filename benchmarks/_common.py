@@ -24,6 +24,7 @@ __all__ = [
     "describe_machine",
     "machine",
     "median",
+    "median_range",
     "repeats",
     "scale",
     "scaled",
@@ -76,6 +77,15 @@ def apply_common_args(args: argparse.Namespace) -> None:
 def median(values: Iterable[float]) -> float:
     """The median of the values."""
     return statistics.median(list(values))
+
+
+def median_range(values: Iterable[float], digits: int = 0, unit: str = "") -> str:
+    """``"median (min-max)"`` of the values, e.g. ``"362 (351-380)"``; one value alone."""
+    values = list(values)
+    mid = f"{statistics.median(values):,.{digits}f}{unit}"
+    if len(values) < 2:
+        return mid
+    return f"{mid} ({min(values):,.{digits}f}-{max(values):,.{digits}f}{unit})"
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

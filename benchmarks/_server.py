@@ -31,7 +31,7 @@ from benchmarks._common import ROOT
 if TYPE_CHECKING:
     from nodesms.testing import FakeGateway
 
-__all__ = ["GatewayOptions", "GatewayProcess"]
+__all__ = ["GatewayOptions", "GatewayProcess", "terminate"]
 
 
 @dataclass
@@ -49,8 +49,8 @@ class GatewayOptions:
         concurrency_limit: refuse (SMS50) requests to an operation while this many others to
             it are in flight, as real accounts do (``None``: no limit).
         latency: seconds of delay per operation path, e.g. ``{"/sms/list": 0.02}``.
-        record: keep ``gw.requests``; off by default so that long runs do not grow the
-            gateway's memory (the client process is what is measured, but the host is shared).
+        record: keep ``gw.requests`` (the gateway's default ring); off by default
+            (``request_log=None``), as in a load test: nothing is recorded per request.
         meter: count requests in flight and the packages made, for :meth:`GatewayProcess.meter`.
     """
 
@@ -138,12 +138,7 @@ class GatewayProcess:
         try:
             process.wait(2)
         except subprocess.TimeoutExpired:
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            terminate(process)
         if process.stdout is not None:
             process.stdout.close()
 
@@ -160,6 +155,16 @@ class GatewayProcess:
         self.stop()
 
 
+def terminate(process: subprocess.Popen[str], grace: float = 5.0) -> None:
+    """SIGTERM, and SIGKILL if the process is still there ``grace`` seconds later."""
+    process.terminate()
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 # --- the child -------------------------------------------------------------------------------
 
 
@@ -171,7 +176,11 @@ async def _serve(options: GatewayOptions) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     kind = _metered(FakeGateway) if options.meter else FakeGateway
-    gateway = kind(credit=options.credit, duplicate_window=options.duplicate_window)
+    gateway = kind(
+        credit=options.credit,
+        duplicate_window=options.duplicate_window,
+        **({} if options.record else {"request_log": None}),
+    )
     async with gateway:
         info: dict[str, Any] = {
             "base_url": gateway.base_url,
@@ -193,21 +202,13 @@ async def _serve(options: GatewayOptions) -> None:
             gateway.set_latency(operation, seconds)
         print(json.dumps(info), flush=True)
 
-        async def forget_requests() -> None:
-            while True:
-                await asyncio.sleep(0.5)
-                gateway.requests.clear()
-
         def until_stdin_closes() -> None:
             sys.stdin.read()
             loop.call_soon_threadsafe(stop.set)
 
         # The parent closes our stdin to stop us, and so does its death.
         threading.Thread(target=until_stdin_closes, daemon=True).start()
-        forgetting = None if options.record else loop.create_task(forget_requests())
         await stop.wait()
-        if forgetting is not None:
-            forgetting.cancel()
 
 
 def _metered(base: type[FakeGateway]) -> type[FakeGateway]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -29,11 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import aiohttp
 
 import nodesms
+from benchmarks import _instructions
 from benchmarks._common import (
     add_common_args,
     apply_common_args,
     describe_machine,
     median,
+    median_range,
     repeats,
     scaled,
     table,
@@ -128,6 +131,31 @@ async def _measure(
     return results
 
 
+def _count_child(base_url: str, username: str, password: str, size: int, runs: int) -> None:
+    """Under callgrind: warm up, then ``runs`` chunks of ``size``, each a measured region."""
+    pairs = messages(size * (runs + 1))
+    loop = asyncio.new_event_loop()
+    client = nodesms.Client(base_url, username, password)
+
+    async def send(start: int) -> None:
+        await send_chunks(client, pairs[start : start + size], size)
+
+    loop.run_until_complete(send(0))
+    for run in range(1, runs + 1):
+        _instructions.region(lambda run=run: loop.run_until_complete(send(run * size)))
+    loop.run_until_complete(client.aclose())
+    loop.close()
+    print(json.dumps([size] * runs), flush=True)
+
+
+def count_instructions(gw: GatewayProcess, size: int, runs: int) -> list[float]:
+    """Client instructions per message of ``create(messages=chunk)``, one value per chunk."""
+    args = [str(Path(__file__).resolve()), "--count-child", gw.base_url, gw.username]
+    args += [gw.password, str(size), str(runs)]
+    _, regions = _instructions.run_regions(args)
+    return [instructions / size for instructions in regions]
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
     """Run the benchmark, print its table; return medians per variant (for ``total``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -136,8 +164,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
         "--singles", type=int, default=None, help=f"sent one per request ({SINGLES:,})"
     )
     parser.add_argument("--chunks", type=int, nargs="+", default=list(CHUNKS), help="sizes")
+    parser.add_argument(
+        "--no-instructions", action="store_true", help="skip the callgrind count per message"
+    )
+    parser.add_argument("--count-child", nargs=5, help=argparse.SUPPRESS)
     add_common_args(parser)
     args = parser.parse_args(argv)
+    if args.count_child:
+        base_url, username, password, size, runs = args.count_child
+        _count_child(base_url, username, password, int(size), int(runs))
+        return {}
     apply_common_args(args)
     total = args.messages or scaled(MESSAGES, minimum=1000)
     singles = min(total, args.singles or scaled(SINGLES, minimum=500))
@@ -146,27 +182,32 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
     print(f"{describe_machine()}\n")
     print(
         f"{total:,} personalised messages; client process CPU time (the gateway runs in "
-        f"another process, duplicate window off); median of {runs} runs.\n"
+        f"another process, duplicate window off); median (range) of {runs} runs.\n"
     )
     with GatewayProcess(credit=10**12, duplicate_window=None) as gw:
         results = asyncio.run(_measure(gw, total, singles, args.chunks, runs))
+        counted = (
+            None
+            if args.no_instructions or not _instructions.available()
+            else count_instructions(gw, CHUNKS[0], 3)
+        )
     rows = []
     summary: dict[str, dict[str, float]] = {}
     for name, figures in results.items():
         factor = total / singles if name.startswith("one per") else 1.0
         requests = median(figures["requests"]) * factor
-        wall = median(figures["wall"]) * factor
-        cpu = median(figures["cpu"]) * factor
-        summary[name] = {"requests": requests, "wall": wall, "cpu": cpu}
+        walls = [wall * factor for wall in figures["wall"]]
+        cpus = [cpu * factor for cpu in figures["cpu"]]
+        summary[name] = {"requests": requests, "wall": median(walls), "cpu": median(cpus)}
         note = f" ‡ from {singles:,}" if factor != 1.0 else ""
         rows.append(
             [
                 name + note,
                 f"{requests:,.0f}",
-                f"{wall:.2f}",
-                f"{cpu:.2f}",
-                f"{cpu / total * 1e6:.0f}",
-                f"{total / wall:,.0f}",
+                median_range(walls, 2),
+                median_range(cpus, 2),
+                median_range((cpu / total * 1e6 for cpu in cpus), 1),
+                f"{total / median(walls):,.0f}",
             ]
         )
     print(
@@ -186,6 +227,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
         print(
             f"\n‡ measured on {singles:,} messages and scaled by {total / singles:g} "
             "(each message is one identical request)."
+        )
+    if counted is not None:
+        print(
+            f"\nClient instructions per message (callgrind), `create(messages=chunk)` with "
+            f"chunks of {CHUNKS[0]:,}: {median_range(counted)} over {len(counted)} chunks."
         )
     return summary
 

@@ -47,15 +47,17 @@ from benchmarks._common import (
     apply_common_args,
     describe_machine,
     median,
+    median_range,
     repeats,
     table,
 )
 from benchmarks._server import GatewayProcess
 from nodesms._config import auth_header
+from nodesms._json import JsonProtocol
 from nodesms._operation import Operation
 from nodesms._operations import SMS_LIST as LIST
 from nodesms._operations import SMS_LIST_ITEM as LIST_ITEM
-from nodesms._transport import Connection, JsonProtocol
+from nodesms._transport import Connection
 from nodesms.enums import Encoding, ItemState, Operator, PackageState, SmsType
 
 IST = ZoneInfo("Europe/Istanbul")
@@ -190,24 +192,30 @@ def client_decoder(op: Operation[Any]) -> msgspec.json.Decoder[Any]:
     connection = Connection(
         "http://127.0.0.1", "user", "password", session=None, ssl=True, gateway_tz=IST
     )
-    return JsonProtocol(connection)._decoder(op)
+    return JsonProtocol(connection).decoder(op)
 
 
-def _time(decode: Callable[[], object], number: int, runs: int) -> float:
-    """Median CPU milliseconds per decode (garbage collection on, as in real programs).
+def _time(
+    decoders: dict[str, Callable[[], object]], number: int, runs: int
+) -> dict[str, list[float]]:
+    """CPU milliseconds per decode, one value per run, for each decoder.
 
-    CPU time of this process rather than wall time: the figures then hold on a shared or
-    virtual machine too, and decoding is pure CPU work anyway.
+    The decoders run interleaved (run 1 of each, then run 2...), so a ratio of two decoders
+    is taken run by run. CPU time of this process rather than wall time: the figures then hold
+    on a shared or virtual machine too, and decoding is pure CPU work anyway. Garbage
+    collection stays on, as in real programs.
     """
-    decode()
-    samples = []
+    for decode in decoders.values():
+        decode()
+    samples: dict[str, list[float]] = {name: [] for name in decoders}
     for _ in range(runs):
-        gc.collect()
-        started = time.process_time()
-        for _ in range(number):
-            decode()
-        samples.append((time.process_time() - started) / number * 1e3)
-    return median(samples)
+        for name, decode in decoders.items():
+            gc.collect()
+            started = time.process_time()
+            for _ in range(number):
+                decode()
+            samples[name].append((time.process_time() - started) / number * 1e3)
+    return samples
 
 
 def _cases(gw: GatewayProcess) -> list[tuple[str, bytes, Operation[Any], type[Any]]]:
@@ -256,23 +264,31 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
     for name, raw, op, model in cases:
         _check(raw, op, model)
         fresh = iter([client_decoder(op) for _ in range(args.number * runs + 1)])
-        timings = {
-            "nodesms": _time(lambda: next(fresh).decode(raw), args.number, runs),  # noqa: B023
-            "json.loads": _time(lambda: json.loads(raw), args.number, runs),  # noqa: B023
-            "msgspec untyped": _time(lambda: msgspec.json.decode(raw), args.number, runs),  # noqa: B023
-            "pydantic v2": _time(lambda: model.model_validate_json(raw), args.number, runs),  # noqa: B023
-        }
+        samples = _time(
+            {
+                "nodesms": lambda: next(fresh).decode(raw),  # noqa: B023
+                "json.loads": lambda: json.loads(raw),  # noqa: B023
+                "msgspec untyped": lambda: msgspec.json.decode(raw),  # noqa: B023
+                "pydantic v2": lambda: model.model_validate_json(raw),  # noqa: B023
+            },
+            args.number,
+            runs,
+        )
+        timings = {name: median(values) for name, values in samples.items()}
         results[name] = timings
-        floor = timings["json.loads"]
+        ours, floor, theirs = samples["nodesms"], samples["json.loads"], samples["pydantic v2"]
         rows.append(
             [
                 f"{name} ({len(raw) / 1024:,.0f} KiB)",
-                *(f"{timings[k]:.2f}" for k in timings),
-                f"{timings['nodesms'] / floor:.2f}×",
-                f"{timings['pydantic v2'] / timings['nodesms']:.1f}×",
+                *(median_range(samples[k], 2) for k in samples),
+                median_range((a / b for a, b in zip(ours, floor, strict=True)), 2, "×"),
+                median_range((a / b for a, b in zip(theirs, ours, strict=True)), 1, "×"),
             ]
         )
-    print(f"CPU milliseconds per decode, median of {runs} runs of {args.number} decodes.\n")
+    print(
+        f"CPU milliseconds per decode, median (range) of {runs} runs of {args.number} decodes; "
+        "ratios run by run.\n"
+    )
     print(
         table(
             [

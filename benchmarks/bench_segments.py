@@ -16,6 +16,7 @@ from typing import Literal
 # Runnable from a checkout without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._common import median_range
 from nodesms.enums import Encoding
 from nodesms.text import segments
 
@@ -54,17 +55,18 @@ CASES: list[tuple[str, str, Encoding | Literal["auto"]]] = [
 def main(number: int = 2000, repeat: int = 7) -> dict[str, float]:
     """Time every case; print a markdown table and return the medians in microseconds."""
     medians: dict[str, float] = {}
-    print(f"segments() on {LENGTH}-character texts, median of {repeat} x {number} calls\n")
-    print("| text, encoding | result | median µs/call |")
+    print(f"segments() on {LENGTH}-character texts, median (range) of {repeat} x {number} calls\n")
+    print("| text, encoding | result | µs/call |")
     print("|---|---|---:|")
     for name, text, encoding in CASES:
         result = segments(text, encoding)
         times = timeit.repeat(
             functools.partial(segments, text, encoding), number=number, repeat=repeat
         )
-        medians[name] = statistics.median(times) / number * 1e6
+        per_call = [t / number * 1e6 for t in times]
+        medians[name] = statistics.median(per_call)
         summary = f"{result.encoding.name} {result.parts} parts / {result.units} units"
-        print(f"| {name} | {summary} | {medians[name]:.2f} |")
+        print(f"| {name} | {summary} | {median_range(per_call, 2)} |")
     return medians
 
 

@@ -32,6 +32,8 @@ from typing import Any
 # Runnable from a checkout without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._common import median_range
+
 PAGE = 1000
 
 
@@ -48,23 +50,41 @@ def _serve(conn: Connection, packages: int) -> None:
     asyncio.run(run())
 
 
+GROUPS = 5
+"""Each measurement's samples are cut into this many consecutive groups; the range shown is
+that of the groups' medians."""
+
+
 @dataclass
 class Result:
     name: str
-    nodesms: float
-    zeep: float
+    nodesms: list[float]
+    zeep: list[float]
     unit: str
 
     @property
     def ratio(self) -> float:
-        return self.zeep / self.nodesms
+        return statistics.median(self.zeep) / statistics.median(self.nodesms)
+
+    @property
+    def ratios(self) -> list[float]:
+        """Group by group: zeep's group i against nodesms's group i."""
+        return [
+            statistics.median(z) / statistics.median(n)
+            for n, z in zip(_groups(self.nodesms), _groups(self.zeep), strict=True)
+        ]
 
 
-def _cpu_median(samples: list[int]) -> float:
-    return statistics.median(samples) / 1000.0  # ns → µs
+def _groups(samples: list[float]) -> list[list[float]]:
+    size = max(1, len(samples) // GROUPS)
+    return [samples[i : i + size] for i in range(0, size * GROUPS, size) if samples[i : i + size]]
 
 
-def _time_sync(call: Callable[[], Any], runs: int, warmup: int) -> float:
+def _cpu_samples(samples: list[int]) -> list[float]:
+    return [sample / 1000.0 for sample in samples]  # ns → µs
+
+
+def _time_sync(call: Callable[[], Any], runs: int, warmup: int) -> list[float]:
     for _ in range(warmup):
         call()
     samples = []
@@ -72,10 +92,10 @@ def _time_sync(call: Callable[[], Any], runs: int, warmup: int) -> float:
         started = time.process_time_ns()
         call()
         samples.append(time.process_time_ns() - started)
-    return _cpu_median(samples)
+    return _cpu_samples(samples)
 
 
-async def _time_async(call: Callable[[], Any], runs: int, warmup: int) -> float:
+async def _time_async(call: Callable[[], Any], runs: int, warmup: int) -> list[float]:
     for _ in range(warmup):
         await call()
     samples = []
@@ -83,7 +103,7 @@ async def _time_async(call: Callable[[], Any], runs: int, warmup: int) -> float:
         started = time.process_time_ns()
         await call()
         samples.append(time.process_time_ns() - started)
-    return _cpu_median(samples)
+    return _cpu_samples(samples)
 
 
 async def _nodesms(base_url: str, username: str, password: str, runs: int) -> dict[str, Any]:
@@ -205,22 +225,24 @@ def main(runs: int = 25) -> list[Result]:
     print(
         f"Client-side CPU time per call over SOAP, median of {runs * 20} credit calls and "
         f"{runs} page calls / decodes (page answer: {len(raw):,} bytes; gateway in another "
-        "process)\n"
+        f"process); in brackets the range of the medians of {GROUPS} consecutive groups of "
+        "samples. zeep runs after nodesms, in the same process.\n"
     )
     print("| measurement | nodesms | zeep | zeep / nodesms |")
     print("|---|---:|---:|---:|")
     for result in results:
         print(
             f"| {result.name} | {_show(result.nodesms)} | {_show(result.zeep)} | "
-            f"{result.ratio:.1f}× |"
+            f"{median_range(result.ratios, 1, '×')} |"
         )
     return results
 
 
-def _show(microseconds: float) -> str:
-    if microseconds >= 10_000:
-        return f"{microseconds / 1000:,.1f} ms"
-    return f"{microseconds:,.0f} µs"
+def _show(samples: list[float]) -> str:
+    medians = [statistics.median(group) for group in _groups(samples)]
+    if statistics.median(samples) >= 10_000:
+        return f"{median_range([m / 1000 for m in medians], 1)} ms"
+    return f"{median_range(medians)} µs"
 
 
 if __name__ == "__main__":

@@ -12,13 +12,20 @@ from typing import Literal, TypeVar
 import aiohttp
 import msgspec
 
-from ._config import Timeout, as_timeout, resolve_credentials
+from ._clock import GatewayClock
+from ._config import Secret, Timeout, as_timeout, resolve_credentials
 from ._dates import GATEWAY_TZ
+from ._json import JsonProtocol
 from ._network import Network
 from ._operation import Operation
 from ._otel import observer
 from ._retry import RetryPolicy
-from ._transport import Connection, JsonProtocol, WireProtocol
+from ._transport import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Connection,
+    WireProtocol,
+)
 from .errors import UnsupportedOperationError, ValidationError
 from .resources.contact import ContactResource
 from .resources.mo import MoResource
@@ -46,13 +53,21 @@ class Client:
         password: API password. Defaults to ``$NODESMS_PASSWORD``. Never shown in reprs,
             errors or logs.
         protocol: ``"json"``, or ``"soap"`` for the seven operations the SOAP endpoint has.
-        timeout: seconds for a whole call, or a :class:`~nodesms.Timeout`.
+        timeout: seconds for one attempt of a call (waiting for a connection, connecting,
+            sending, reading the answer), or a :class:`~nodesms.Timeout`. A retried call makes
+            several attempts; ``retry``'s ``deadline`` is the hard bound of the whole call.
         retry: the :class:`~nodesms.RetryPolicy`.
         session: an ``aiohttp.ClientSession`` to use; the client never closes it.
         ssl: ``True`` (verify certificates), or an ``ssl.SSLContext`` for a reseller's private
             certificate authority.
         gateway_tz: the gateway's time zone: naive datetimes you pass are taken as gateway
             local time, and datetimes it returns are made aware in this zone.
+        max_connections: requests in flight at once (the connection pool's size). Further
+            calls wait in arrival order; the wait counts against ``timeout`` and a call that
+            timed out waiting has ``sent=False``.
+        max_response_bytes: the largest answer read, counted after gzip/deflate
+            decompression; anything bigger (or an endless body) is a
+            :class:`~nodesms.ResponseError` and the rest is never read.
         proxy: an ``http://`` (or ``https://``) forward proxy for every request, credentials
             in the URL if it needs them (``http://user:pass@proxy.local:3128``); never shown.
         trust_env: read ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``NO_PROXY`` (and ``~/.netrc``)
@@ -60,8 +75,9 @@ class Client:
         trace_configs: ``aiohttp.TraceConfig`` objects for the session nodesms creates
             (request timing, your own tracing).
 
-    One client serves any number of concurrent tasks over one pooled session. Use it as
-    ``async with``, or call :meth:`aclose`.
+    One client serves any number of concurrent tasks over one pooled session, on the event
+    loop it first ran on. Use it as ``async with``, or call :meth:`aclose`. Redirects are never
+    followed.
     """
 
     sms: SmsResource
@@ -85,11 +101,17 @@ class Client:
         session: aiohttp.ClientSession | None = None,
         ssl: bool | ssl_module.SSLContext = True,
         gateway_tz: tzinfo = GATEWAY_TZ,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         proxy: str | None = None,
         trust_env: bool = False,
         trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
     ) -> None:
+        # First of all: from here on the password's repr (in a traceback's locals) is '***'.
+        password = Secret.wrap(password)
         url, user, secret = resolve_credentials(base_url, username, password)
+        _positive_int(max_connections, "max_connections")
+        _positive_int(max_response_bytes, "max_response_bytes")
         if not isinstance(gateway_tz, tzinfo):
             raise ValidationError("expected a tzinfo such as ZoneInfo(...)", field="gateway_tz")
         if session is not None and not isinstance(session, aiohttp.ClientSession):
@@ -102,17 +124,33 @@ class Client:
             raise ValidationError("expected a nodesms.RetryPolicy", field="retry")
         network = Network.checked(proxy, trust_env, trace_configs, session)
         self._connection = Connection(
-            url, user, secret, session=session, ssl=ssl, gateway_tz=gateway_tz, network=network
+            url,
+            user,
+            secret,
+            session=session,
+            ssl=ssl,
+            gateway_tz=gateway_tz,
+            max_connections=max_connections,
+            max_response_bytes=max_response_bytes,
+            network=network,
         )
         self._protocol_name = protocol
         self._protocol = _make_protocol(protocol, self._connection)
         self._bind_resources()
 
     def _bind_resources(self) -> None:
-        self.sms = SmsResource(self)
-        self.user = UserResource(self)
-        self.contact = ContactResource(self)
-        self.mo = MoResource(self)
+        calls = Calls(
+            self,
+            self._protocol,
+            self._protocol_name,
+            self._connection.clock,
+            self._timeout,
+            self._retry,
+        )
+        self.sms = SmsResource(calls)
+        self.user = UserResource(calls)
+        self.contact = ContactResource(calls)
+        self.mo = MoResource(calls)
 
     @property
     def base_url(self) -> str:
@@ -142,7 +180,7 @@ class Client:
     @property
     def gateway_tz(self) -> tzinfo:
         """The gateway's time zone."""
-        return self._connection.gateway_tz
+        return self._connection.clock.tz
 
     @property
     def closed(self) -> bool:
@@ -167,7 +205,10 @@ class Client:
         return view
 
     async def aclose(self) -> None:
-        """Close the connection pool (a session passed in stays open). Safe to call twice."""
+        """Close the connection pool (a session passed in stays open). Safe to call twice.
+
+        Calls still waiting or in flight end with :class:`~nodesms.ClientClosedError`.
+        """
         await self._connection.aclose()
 
     async def __aenter__(self) -> Client:
@@ -182,29 +223,70 @@ class Client:
         await self.aclose()
 
     def __repr__(self) -> str:
+        connection = getattr(self, "_connection", None)  # also while __init__ is failing
+        if connection is None:
+            return "nodesms.Client(<not set up>)"
         return (
-            f"nodesms.Client(base_url={self.base_url!r}, username={self.username!r}, "
-            f"protocol={self._protocol_name!r})"
+            f"nodesms.Client(base_url={connection.base_url!r}, "
+            f"username={connection.username!r}, protocol={self._protocol_name!r})"
         )
 
-    async def _call(self, op: Operation[T], body: msgspec.Struct | None) -> T:
-        """Run one operation under the retry policy."""
+
+class Calls:
+    """The one path every operation takes, and all the resources see of the client.
+
+    A narrow interface: the resources call :meth:`call` and read :attr:`clock`; they never
+    touch the client's internals. Workflows that run on the public API (``sms.send_bulk``,
+    ``sms.wait``) get the public client as :attr:`client`. (A tracing span around each
+    operation belongs in :meth:`call`.)
+    """
+
+    __slots__ = ("_protocol", "_protocol_name", "_retry", "_timeout", "client", "clock")
+
+    def __init__(
+        self,
+        client: Client,
+        protocol: WireProtocol,
+        protocol_name: str,
+        clock: GatewayClock,
+        timeout: Timeout,
+        retry: RetryPolicy,
+    ) -> None:
+        self._protocol = protocol
+        self._protocol_name = protocol_name
+        self._timeout = timeout
+        self._retry = retry
+        self.clock = clock
+        self.client = client
+
+    async def call(self, op: Operation[T], body: msgspec.Struct | None) -> T:
+        """Run one operation under the retry policy: each attempt within ``timeout``, the
+        whole call within the policy's ``deadline``."""
         if op.soap is None and self._protocol_name == "soap":
             raise UnsupportedOperationError(
                 f"{op.path} has no SOAP form; use a Client(protocol='json') for it"
             )
         protocol, timeout = self._protocol, self._timeout
+        total = timeout.total
         attempt = 0
 
-        async def once() -> T:
+        async def once(remaining: float) -> T:
             nonlocal attempt
             attempt += 1
-            return await protocol.call(op, body, timeout, attempt)
+            limits = (
+                timeout if total is not None and total <= remaining else timeout.within(remaining)
+            )
+            return await protocol.call(op, body, limits, attempt)
 
         observe = observer()  # OpenTelemetry's span and counters, if it is installed
         if observe is not None:
             return await observe(op, body, once, self._retry.run)
         return await self._retry.run(once, op.effect, op.path)
+
+
+def _positive_int(value: object, field: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError("expected an int >= 1", field=field)
 
 
 def _make_protocol(name: str, connection: Connection) -> WireProtocol:

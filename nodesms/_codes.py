@@ -187,8 +187,11 @@ def api_error(
             cls = AuthenticationError
         elif http_status >= 500:
             cls = ServerError
-    error = (cls or APIError)(
-        message or "", code=code, name=name, status=status, http_status=http_status
+    return (cls or APIError)(
+        message or "",
+        code=code,
+        name=name,
+        status=status,
+        http_status=http_status,
+        retry_after=retry_after,
     )
-    error.retry_after = retry_after
-    return error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import platform
 import re
@@ -14,7 +15,14 @@ import aiohttp
 from ._version import __version__
 from .errors import ValidationError
 
-__all__ = ["Timeout", "auth_header", "normalize_base_url", "resolve_credentials", "user_agent"]
+__all__ = [
+    "Secret",
+    "Timeout",
+    "auth_header",
+    "normalize_base_url",
+    "resolve_credentials",
+    "user_agent",
+]
 
 ENV_BASE_URL = "NODESMS_BASE_URL"
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)?[^/@]*@")
@@ -22,13 +30,35 @@ ENV_USERNAME = "NODESMS_USERNAME"
 ENV_PASSWORD = "NODESMS_PASSWORD"
 
 
+class Secret(str):
+    """A credential: the text itself, with a ``repr`` that never shows it.
+
+    Tracebacks rendered with their frames' locals (Sentry, loguru) show ``repr`` of every
+    variable; a password held as a ``Secret`` shows as ``'***'``.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+    @classmethod
+    def wrap(cls, value: str | None) -> Secret | None:
+        """``value`` as a ``Secret`` (``None`` and non-strings stay as they are)."""
+        return cls(value) if isinstance(value, str) else value
+
+
 @dataclass(frozen=True, slots=True)
 class Timeout:
-    """Time limits of one gateway call, in seconds (``None`` = no limit).
+    """Time limits of one attempt of a gateway call, in seconds (``None`` = no limit).
+
+    A call that is retried makes several attempts; the whole call, retries and the waits
+    between them included, is bounded by :attr:`RetryPolicy.deadline <nodesms.RetryPolicy>`.
 
     Attributes:
-        total: the whole call, connection and response included.
-        connect: getting a connection (from the pool or a new one, TLS included).
+        total: one attempt: waiting for a free connection of the pool, connecting, sending
+            and reading the whole answer.
+        connect: getting a connection (waiting for the pool, or a new one, TLS included).
         read: the longest wait for the next bytes of the response.
     """
 
@@ -36,9 +66,27 @@ class Timeout:
     connect: float | None = None
     read: float | None = None
 
+    def within(self, seconds: float) -> Timeout:
+        """These limits, none longer than ``seconds`` (what is left of a call's deadline)."""
+        seconds = max(0.001, seconds)
+
+        def cut(limit: float | None) -> float:
+            return seconds if limit is None else min(limit, seconds)
+
+        return Timeout(total=cut(self.total), connect=cut(self.connect), read=cut(self.read))
+
     def as_aiohttp(self) -> aiohttp.ClientTimeout:
-        """The same limits as an ``aiohttp.ClientTimeout``."""
-        return aiohttp.ClientTimeout(total=self.total, connect=self.connect, sock_read=self.read)
+        """The same limits as an ``aiohttp.ClientTimeout`` (made once per set of limits)."""
+        return _aiohttp_timeout(self.total, self.connect, self.read)
+
+
+@functools.lru_cache(maxsize=64)
+def _aiohttp_timeout(
+    total: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    # Every call needs one, and building a ClientTimeout costs more than the rest of our
+    # per-call work; they are immutable, so the same limits share one.
+    return aiohttp.ClientTimeout(total=total, connect=connect, sock_read=read)
 
 
 def as_timeout(value: float | Timeout | None) -> Timeout:
@@ -85,7 +133,7 @@ def resolve_credentials(
     """Fill missing arguments from ``NODESMS_*`` environment variables."""
     base_url = base_url or os.environ.get(ENV_BASE_URL)
     username = username or os.environ.get(ENV_USERNAME)
-    password = password if password is not None else os.environ.get(ENV_PASSWORD)
+    password = Secret.wrap(password if password is not None else os.environ.get(ENV_PASSWORD))
     missing = [
         f"{name} (or ${env})"
         for name, env, value in (
@@ -105,8 +153,7 @@ def resolve_credentials(
 
 def auth_header(username: str, password: str) -> str:
     """HTTP Basic credentials, encoded as UTF-8 so Turkish letters in passwords work."""
-    token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
-    return f"Basic {token}"
+    return Secret("Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii"))
 
 
 def user_agent() -> str:

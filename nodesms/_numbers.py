@@ -12,6 +12,7 @@ _SEPARATORS = re.compile(r"[\s\-().\u00a0/]+")
 # Turkish numbers: a 10-digit national significant number starting with 5 (mobile) or 2-4, 8
 # (landline / special), written with 0, 90 or +90 in front, or bare.
 _TR_NSN = re.compile(r"[2-58]\d{9}")
+_CANONICAL_TR = re.compile("90" + _TR_NSN.pattern)
 
 
 def normalize_number(value: str | int) -> str:
@@ -25,6 +26,9 @@ def normalize_number(value: str | int) -> str:
     Raises:
         ValidationError: the value is not a plausible phone number.
     """
+    # The canonical form (what bulk sends pass, message after message) is returned as it is.
+    if type(value) is str and value.isascii() and _CANONICAL_TR.fullmatch(value):
+        return value
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValidationError(
             f"expected a phone number, got {type(value).__name__}", field="number"

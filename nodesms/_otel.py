@@ -30,7 +30,8 @@ __all__ = ["Observer", "observer"]
 
 T = TypeVar("T")
 
-Attempt = Callable[[], Awaitable[T]]
+Attempt = Callable[[float], Awaitable[T]]
+"""One attempt, given the seconds left until the call's deadline."""
 Runner = Callable[[Attempt[T], Effect, str], Awaitable[T]]
 
 _UNSET: Any = object()
@@ -87,7 +88,7 @@ class Observer:
             set_status_on_exception=False,
         ) as span:
 
-            async def attempt() -> T:
+            async def attempt(remaining: float) -> T:
                 nonlocal attempts, last_error
                 attempts += 1
                 if attempts > 1:
@@ -97,7 +98,7 @@ class Observer:
                     span.add_event("retry", event)
                     self._retries.add(1, labels)
                 try:
-                    return await once()
+                    return await once(remaining)
                 except Exception as exc:
                     last_error = exc
                     raise

@@ -24,6 +24,7 @@ from .errors import (
     ConcurrencyLimitError,
     MaintenanceError,
     NodeSMSError,
+    RequestTimeoutError,
     ResponseError,
     ServerError,
     TransportError,
@@ -49,11 +50,22 @@ class RetryPolicy:
     ``Retry-After``. Calls with side effects and no idempotency key are retried only when the
     request provably never reached the gateway. ``RetryPolicy(max_attempts=1)`` turns retries off.
 
+    Two time limits apply to a call, and they bound different things:
+
+    - the client's ``timeout`` bounds **one attempt** (waiting for a connection, connecting,
+      sending and reading the answer);
+    - ``deadline`` bounds **the whole call**: every attempt and every wait between them,
+      the last attempt included. An attempt that would outlive the deadline is cut short to
+      what is left of it, and no retry starts whose wait would pass it.
+
+    So ``timeout=5`` with the default policy may take up to four attempts of 5 s plus the
+    backoff between them; ``RetryPolicy(deadline=5)`` makes 5 s the hard bound of the call.
+
     Attributes:
         max_attempts: attempts in all, the first included.
         initial_delay: the backoff ceiling of the first retry, in seconds; it doubles each retry.
         max_delay: the longest single wait, in seconds (``Retry-After`` included).
-        deadline: no retry starts later than this many seconds after the first attempt.
+        deadline: the most seconds one call may take, all attempts and waits included.
     """
 
     max_attempts: int = 4
@@ -64,8 +76,10 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValidationError("must be at least 1", field="max_attempts")
-        if self.initial_delay < 0 or self.max_delay < 0 or self.deadline < 0:
-            raise ValidationError("delays and deadline must not be negative", field="RetryPolicy")
+        if self.initial_delay < 0 or self.max_delay < 0:
+            raise ValidationError("delays must not be negative", field="RetryPolicy")
+        if not self.deadline > 0:
+            raise ValidationError("must be seconds > 0", field="deadline")
 
     def delay(self, failures: int, retry_after: float | None = None) -> float:
         """Seconds to wait before the next attempt, after ``failures`` failed ones.
@@ -84,14 +98,17 @@ class RetryPolicy:
 
     async def run(
         self,
-        attempt: Callable[[], Awaitable[T]],
+        attempt: Callable[[float], Awaitable[T]],
         effect: Effect,
         operation: str,
     ) -> T:
-        """Call ``attempt`` until it succeeds, fails for good, or the policy runs out."""
+        """Call ``attempt`` until it succeeds, fails for good, or the policy runs out.
+
+        ``attempt`` gets the seconds left until the deadline, and must not run longer.
+        """
         started = time.monotonic()
         try:
-            return await attempt()
+            return await attempt(self.deadline)
         except NodeSMSError as exc:
             if self.max_attempts == 1 or not is_retryable(exc, effect):
                 raise
@@ -104,7 +121,12 @@ class RetryPolicy:
             if first_failure is not None:
                 failure, first_failure = first_failure, None
                 raise failure
-            return await attempt()
+            remaining = self.deadline - (time.monotonic() - started)
+            if remaining <= 0:
+                raise RequestTimeoutError(
+                    f"{operation}: the call's deadline of {self.deadline}s is spent", sent=False
+                )
+            return await attempt(remaining)
 
         def log_retry(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None

@@ -19,6 +19,7 @@ with the embedded gateway's SOAP side (``nodesms.testing._soap``).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -26,10 +27,11 @@ from typing import Any, TypeVar
 import msgspec
 from lxml import etree
 
-from ._codes import api_error
+from ._answer import DECODE_FAILURES, check_data, error_from_fields, response_error
 from ._config import Timeout
+from ._json import JsonProtocol
 from ._operation import Operation
-from ._transport import Connection, JsonProtocol, decode_retry_after, excerpt, response_error
+from ._transport import Connection, Headers, Redacted
 from .errors import NodeSMSError, ResponseError, UnsupportedOperationError, ValidationError
 
 __all__ = [
@@ -52,6 +54,8 @@ SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 CONTENT_TYPE = "text/xml;charset=UTF-8"
 """The content type of SOAP 1.1 requests and answers."""
 SOAP_PATH = "/soap"
+# Answers larger than this are parsed in a worker thread: the event loop never waits on them.
+OFF_LOOP_BYTES = 256 * 1024
 
 _ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 _HEADER = f"{{{SOAP_ENV}}}Header"
@@ -295,7 +299,7 @@ class SoapProtocol:
         self._conn = connection
         self._namespace = sms_namespace(connection.base_url)
         self._nsmap = {"soapenv": SOAP_ENV, "sms": self._namespace}
-        self._headers: dict[str, dict[str, str]] = {}
+        self._headers: dict[str, Headers] = {}
         self._json: JsonProtocol | None = None
         self._credentials_error: ValidationError | None = None
         for field, text in (("username", connection.username), ("password", connection.password)):
@@ -307,15 +311,16 @@ class SoapProtocol:
                     field=field,
                 )
 
-    def _headers_for(self, action: str) -> dict[str, str]:
+    def _headers_for(self, action: str) -> Headers:
         headers = self._headers.get(action)
         if headers is None:
             headers = self._conn.headers(CONTENT_TYPE, SOAPAction=action)
             self._headers[action] = headers
         return headers
 
-    def envelope(self, action: str, body: msgspec.Struct | None) -> bytes:
-        """The request document for ``action`` with ``body``'s fields.
+    def envelope(self, action: str, body: msgspec.Struct | None) -> Redacted:
+        """The request document for ``action`` with ``body``'s fields (it holds the password,
+        so it is :class:`~nodesms._transport.Redacted`: its ``repr`` shows no byte).
 
         Raises:
             ValidationError: a text holds a character XML 1.0 cannot carry.
@@ -334,7 +339,7 @@ class SoapProtocol:
                 value = getattr(body, attr)
                 if value is not None:
                     _fill(etree.SubElement(operation, wire), value, attr)
-        return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
+        return Redacted(etree.tostring(envelope, xml_declaration=True, encoding="UTF-8"))
 
     async def call(
         self, op: Operation[T], body: msgspec.Struct | None, timeout: Timeout, attempt: int
@@ -356,6 +361,8 @@ class SoapProtocol:
             operation=action,
             attempt=attempt,
         )
+        if len(raw) > OFF_LOOP_BYTES:
+            return await asyncio.to_thread(self.decode, op, raw, status, retry_after)
         return self.decode(op, raw, status, retry_after)
 
     def decode(
@@ -368,16 +375,29 @@ class SoapProtocol:
             ResponseError: a SOAP Fault, a body that is not XML (an HTML proxy page), a DOCTYPE,
                 no ``<result>``, or data that does not fit the model.
         """
+        refusal: NodeSMSError
         try:
             root = parse_xml(raw)
         except UnsafeXMLError:
-            raise response_error(
+            refusal = response_error(
                 "the answer declares a DOCTYPE (entities); refused unread", raw, status, retry_after
-            ) from None
+            )
         except etree.XMLSyntaxError:
             truncated = _ends_early(raw)
             reason = "the answer ended early" if truncated else "the answer is not XML"
-            raise response_error(reason, raw, status, retry_after, truncated=truncated) from None
+            refusal = response_error(reason, raw, status, retry_after, truncated=truncated)
+        else:
+            return self._decode_tree(op, root, raw, status, retry_after)
+        raise refusal  # outside the except block: nothing chained
+
+    def _decode_tree(
+        self,
+        op: Operation[T],
+        root: etree._Element,
+        raw: bytes,
+        status: int,
+        retry_after: str | None,
+    ) -> T:
         result = _result_element(root, raw, status, retry_after)
         err: etree._Element | None = None
         data: etree._Element | None = None
@@ -393,21 +413,23 @@ class SoapProtocol:
         error = None if err is None else element_to_builtins(err)
         if error is not None and (not isinstance(error, str) or error.strip()):
             raise _api_error(error, status, retry_after)
-        if status >= 400:
-            raise response_error(
-                "error status without an error in the answer", raw, status, retry_after
-            )
         value = None if data is None else element_to_builtins(data)
-        if value is None:
-            raise ResponseError(
-                f"{op.soap}: the answer has no data", http_status=status, excerpt=excerpt(raw)
-            )
-        try:
-            return msgspec.convert(value, op.result, strict=False, dec_hook=self._conn.dec_hook)
-        except msgspec.ValidationError as exc:
-            raise response_error(
-                f"the answer does not match the API's schema ({exc})", raw, status, retry_after
-            ) from None
+        if value is not None and status < 400:
+            problem: str
+            try:
+                value = msgspec.convert(
+                    value, op.result, strict=False, dec_hook=self._conn.clock.dec_hook
+                )
+            except msgspec.ValidationError as exc:
+                problem = f"the answer does not match the API's schema ({exc})"
+            except DECODE_FAILURES as exc:
+                problem = (
+                    f"the answer holds a value nodesms cannot represent ({type(exc).__name__})"
+                )
+            else:
+                return check_data(op, value, raw, status, retry_after)
+            raise response_error(problem, raw, status, retry_after)
+        return check_data(op, None, raw, status, retry_after)
 
 
 def _ends_early(raw: bytes) -> bool:
@@ -475,25 +497,12 @@ def _fault(
 
 def _api_error(fields: Any, status: int, retry_after: str | None) -> NodeSMSError:
     """The typed error for the value of a non-empty ``<err>``."""
-    code: str | None
-    message: str | None = None
-    env_status: int | None = None
     if isinstance(fields, dict):
         code = _text(fields.get("code") or fields.get("name"))
-        text = fields.get("message")
-        message = text if isinstance(text, str) else None
-        raw_status = _text(fields.get("status"))
-        if raw_status is not None and raw_status.strip().lstrip("-").isdigit():
-            env_status = int(raw_status)
-    else:
-        code = _text(fields)
-    return api_error(
-        code,
-        message,
-        status=env_status,
-        http_status=status,
-        retry_after=decode_retry_after(retry_after),
-    )
+        return error_from_fields(
+            code, fields.get("message"), _text(fields.get("status")), status, retry_after
+        )
+    return error_from_fields(_text(fields), None, None, status, retry_after)
 
 
 def _text(value: Any) -> str | None:

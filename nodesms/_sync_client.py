@@ -18,6 +18,7 @@ from nodesms._config import Timeout
 from nodesms._dates import GATEWAY_TZ
 from nodesms._retry import RetryPolicy
 from nodesms._sync import SyncClientBase, SyncPaginator, refuse_session
+from nodesms._transport import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RESPONSE_BYTES
 from nodesms.enums import (
     ContactFilter,
     ContactFilterValue,
@@ -234,6 +235,7 @@ class SyncSmsResource:
         page_size: int = 1000,
         page_index: int = 0,
         limit: int | None = None,
+        concurrency: int = 1,
     ) -> SyncPaginator[Package]:
         """Packages sent before, newest first (``/sms/list``).
 
@@ -254,6 +256,8 @@ class SyncSmsResource:
             page_size: records per request, 10 to 1000.
             page_index: the first page to fetch (0-based).
             limit: stop after this many packages.
+            concurrency: pages fetched at once while walking (default 1: the next page
+                while you handle this one); items still come in order.
         """
         return SyncPaginator(
             self._owner,
@@ -268,6 +272,7 @@ class SyncSmsResource:
                 page_size=page_size,
                 page_index=page_index,
                 limit=limit,
+                concurrency=concurrency,
             ),
         )
 
@@ -283,6 +288,7 @@ class SyncSmsResource:
         page_size: int = 1000,
         page_index: int = 0,
         limit: int | None = None,
+        concurrency: int = 1,
     ) -> SyncPaginator[PackageItem]:
         """The recipients of one package and their delivery states (``/sms/list-item``).
 
@@ -301,6 +307,7 @@ class SyncSmsResource:
                 page_size=page_size,
                 page_index=page_index,
                 limit=limit,
+                concurrency=concurrency,
             ),
         )
 
@@ -312,6 +319,7 @@ class SyncSmsResource:
         page_size: int = 1000,
         page_index: int = 0,
         limit: int | None = None,
+        concurrency: int = 1,
     ) -> SyncPaginator[Sender]:
         """The account's sender names and their approval status (``/sms/list-sender``)."""
         return SyncPaginator(
@@ -322,6 +330,7 @@ class SyncSmsResource:
                 page_size=page_size,
                 page_index=page_index,
                 limit=limit,
+                concurrency=concurrency,
             ),
         )
 
@@ -708,6 +717,7 @@ class SyncContactResource:
         page_size: int = 1000,
         page_index: int = 0,
         limit: int | None = None,
+        concurrency: int = 1,
     ) -> SyncPaginator[Contact]:
         """The saved contacts (``/contact/list``).
 
@@ -722,6 +732,8 @@ class SyncContactResource:
             page_size: records per request, 10 to 1000.
             page_index: the first page to fetch (0-based).
             limit: stop after this many contacts.
+            concurrency: pages fetched at once while walking (default 1: the next page
+                while you handle this one); items still come in order.
         """
         return SyncPaginator(
             self._owner,
@@ -733,6 +745,7 @@ class SyncContactResource:
                 page_size=page_size,
                 page_index=page_index,
                 limit=limit,
+                concurrency=concurrency,
             ),
         )
 
@@ -818,6 +831,7 @@ class SyncContactResource:
         page_size: int = 1000,
         page_index: int = 0,
         limit: int | None = None,
+        concurrency: int = 1,
     ) -> SyncPaginator[Group]:
         """The contact groups (``/contact/list-group``), filtered by ``keyword`` (title) or
         ``parent_uuid`` (sub-groups of that group).
@@ -830,6 +844,7 @@ class SyncContactResource:
                 page_size=page_size,
                 page_index=page_index,
                 limit=limit,
+                concurrency=concurrency,
             ),
         )
 
@@ -923,6 +938,7 @@ class SyncMoResource:
         page_size: int = 1000,
         page_index: int = 0,
         limit: int | None = None,
+        concurrency: int = 1,
     ) -> SyncPaginator[MoRequest]:
         """Opt-out messages people sent to the account's short numbers (``/mo/list-request``).
 
@@ -937,6 +953,8 @@ class SyncMoResource:
             page_size: records per request, 10 to 1000.
             page_index: the first page to fetch (0-based).
             limit: stop after this many requests.
+            concurrency: pages fetched at once while walking (default 1: the next page
+                while you handle this one); items still come in order.
         """
         return SyncPaginator(
             self._owner,
@@ -948,6 +966,7 @@ class SyncMoResource:
                 page_size=page_size,
                 page_index=page_index,
                 limit=limit,
+                concurrency=concurrency,
             ),
         )
 
@@ -994,6 +1013,8 @@ class SyncClient(SyncClientBase):
         session: aiohttp.ClientSession | None = None,
         ssl: bool | ssl_module.SSLContext = True,
         gateway_tz: tzinfo = GATEWAY_TZ,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         proxy: str | None = None,
         trust_env: bool = False,
         trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
@@ -1011,6 +1032,8 @@ class SyncClient(SyncClientBase):
                 session=session,
                 ssl=ssl,
                 gateway_tz=gateway_tz,
+                max_connections=max_connections,
+                max_response_bytes=max_response_bytes,
                 proxy=proxy,
                 trust_env=trust_env,
                 trace_configs=trace_configs,

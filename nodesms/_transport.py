@@ -1,44 +1,58 @@
-"""HTTP to the gateway over aiohttp, and the JSON protocol on top of it.
+"""Bytes over HTTP to the gateway (aiohttp): the one layer that talks HTTP.
 
-:class:`Connection` owns the session, sends bytes and turns aiohttp's exceptions into
-nodesms's. :class:`JsonProtocol` encodes requests and decodes the ``{"err", "data"}`` envelope
-straight from bytes into the operation's Struct. The SOAP protocol (``_soap.py``) has the same
-``call`` signature on the same connection.
+:class:`Connection` owns the session and its sized, fair pool, refuses redirects, reads answers
+under a size cap, and turns aiohttp's exceptions into nodesms's. The envelopes sit on top of it:
+``_json.JsonProtocol`` and ``_soap.SoapProtocol``, with the same ``call`` (:class:`WireProtocol`)
+and the same answer rules (``_answer``).
+
+Nothing that holds a credential shows it in a ``repr``: headers travel in :class:`Headers`,
+request bodies that carry a password in :class:`Redacted`, so a traceback rendered with its
+frames' locals (Sentry, loguru, ``traceback.TracebackException(capture_locals=True)``) cannot
+leak them; and no error is chained to aiohttp's (whose frames hold the raw request).
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
+import contextlib
 import logging
 import ssl as ssl_module
 import time
-from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any, Generic, Protocol, TypeVar, cast
+from collections import deque
+from datetime import datetime, tzinfo
+from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 import aiohttp
 import msgspec
+from multidict import CIMultiDict  # aiohttp's own header type (it depends on multidict)
 
-from ._codes import api_error
+from ._clock import GatewayClock
 from ._config import Timeout, auth_header, user_agent
 from ._network import Network, tls_hint
 from ._operation import Operation
-from .errors import NodeSMSError, RequestTimeoutError, ResponseError, TransportError
-from .models import dec_hook_for
+from .errors import (
+    ClientClosedError,
+    NodeSMSError,
+    RequestTimeoutError,
+    ResponseError,
+    TransportError,
+)
 
 __all__ = [
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "Connection",
-    "JsonProtocol",
+    "Headers",
+    "Redacted",
     "WireProtocol",
-    "decode_retry_after",
-    "excerpt",
-    "response_error",
 ]
 
 T = TypeVar("T")
 logger = logging.getLogger("nodesms")
 
-_EXCERPT = 300
+DEFAULT_MAX_CONNECTIONS = 100
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 2**20
 
 
 class WireProtocol(Protocol):
@@ -49,8 +63,100 @@ class WireProtocol(Protocol):
     ) -> T: ...
 
 
+class Headers(CIMultiDict[str]):
+    """Request headers whose ``repr`` never shows the ``Authorization`` value.
+
+    A ``CIMultiDict`` already, so aiohttp takes it as it is instead of converting it per call.
+    """
+
+    def __repr__(self) -> str:
+        shown = {k: ("***" if k.lower() == "authorization" else v) for k, v in self.items()}
+        return f"Headers({shown!r})"
+
+
+class Redacted(bytes):
+    """A request body that carries a secret (the SOAP password): its ``repr`` shows no byte."""
+
+    def __repr__(self) -> str:
+        return f"<request body, {len(self)} bytes>"
+
+
+class _Slots:
+    """At most ``size`` requests at once; the others wait in arrival order (FIFO).
+
+    A released slot is handed straight to the oldest waiter, so a newcomer can never take it
+    first: no caller starves while others get through.
+    """
+
+    __slots__ = ("_free", "_waiters")
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    def try_take(self) -> bool:
+        if self._free and not self._waiters:
+            self._free -= 1
+            return True
+        return False
+
+    async def wait(self, seconds: float | None) -> None:
+        """Wait for a slot; ``TimeoutError`` after ``seconds``."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        self._waiters.append(future)
+        expiry = None if seconds is None else loop.call_later(seconds, _expire, future)
+        try:
+            await future
+        except BaseException:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self.release()  # handed a slot just as the wait was cut: pass it on
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(future)
+            raise
+        finally:
+            if expiry is not None:
+                expiry.cancel()
+
+    def release(self) -> None:
+        waiters = self._waiters
+        while waiters:
+            future = waiters.popleft()
+            if not future.done():
+                future.set_result(None)
+                return
+        self._free += 1
+
+    def close(self) -> None:
+        """Fail every waiter: the client is closed."""
+        while self._waiters:
+            future = self._waiters.popleft()
+            if not future.done():
+                future.set_exception(
+                    ClientClosedError(
+                        "the client was closed while the call waited for a connection",
+                        sent=False,
+                    )
+                )
+
+
+def _expire(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_exception(asyncio.TimeoutError())
+
+
 class Connection:
-    """One base URL, one set of credentials, one pooled aiohttp session."""
+    """One base URL, one set of credentials, one pooled aiohttp session.
+
+    Args:
+        gateway_tz: the gateway's zone; :attr:`clock` owns it, and the gateway's clock as the
+            ``Date`` headers of the answers tell it.
+        max_connections: requests in flight at once; more wait in FIFO order for a free slot,
+            and that wait counts against the attempt's timeout but is never "sending".
+        max_response_bytes: the largest answer read, after decompression; a bigger one is a
+            :class:`~nodesms.ResponseError` and the rest is never read.
+    """
 
     def __init__(
         self,
@@ -61,12 +167,15 @@ class Connection:
         session: aiohttp.ClientSession | None,
         ssl: bool | ssl_module.SSLContext,
         gateway_tz: tzinfo,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         network: Network | None = None,
     ) -> None:
         self.base_url = base_url
         self.username = username
-        self.gateway_tz = gateway_tz
-        self.dec_hook = dec_hook_for(gateway_tz)
+        self.clock = GatewayClock(gateway_tz)
+        self.max_response_bytes = max_response_bytes
+        self.max_connections = max_connections
         self._password = password
         self._authorization = auth_header(username, password)
         self._user_agent = user_agent()
@@ -79,71 +188,107 @@ class Connection:
         self._proxy_auth_in_request = (
             self._network.proxy_headers if base_url.startswith("http://") else None
         )
+        self._slots = _Slots(max_connections)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
+        self._last_timeout: Timeout | None = None
+        self._last_client_timeout = aiohttp.ClientTimeout()
+        # Tasks with a request in flight, and those of them that aclose() cut.
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._cut: set[asyncio.Task[Any]] = set()
         self.closed = False
-        # The Date header of the latest answer, and when it came: the gateway's own clock.
-        self._server_date: str | None = None
-        self._server_date_at = 0.0
 
     @property
     def password(self) -> str:
         """The API password, for protocols that carry it in the body (SOAP); never logged."""
         return self._password
 
-    def headers(self, content_type: str, **extra: str) -> dict[str, str]:
+    @property
+    def gateway_tz(self) -> tzinfo:
+        """The gateway's zone (owned by :attr:`clock`)."""
+        return self.clock.tz
+
+    def headers(self, content_type: str, **extra: str) -> Headers:
         """Request headers: credentials, User-Agent and content type."""
-        return {
-            "Authorization": self._authorization,
-            "User-Agent": self._user_agent,
-            "Content-Type": content_type,
-            "Accept-Encoding": "gzip, deflate",
-            **extra,
-        }
+        return Headers(
+            {
+                "Authorization": self._authorization,
+                "User-Agent": self._user_agent,
+                "Content-Type": content_type,
+                "Accept-Encoding": "gzip, deflate",
+                **extra,
+            }
+        )
 
     def server_now(self) -> datetime:
-        """The gateway's current time in its zone, from the latest answer's ``Date`` header.
+        """The gateway's current time in its zone (see :class:`~nodesms._clock.GatewayClock`)."""
+        return self.clock.now()
 
-        Clocks differ: a walk pinned to the client's clock would miss what a gateway whose
-        clock runs ahead created meanwhile. Before any answer, this is the client's clock.
-        """
-        now = datetime.now(self.gateway_tz)
-        if self._server_date is None:
-            return now
-        try:
-            stamped = email.utils.parsedate_to_datetime(self._server_date)
-        except (TypeError, ValueError):
-            return now
-        if stamped.tzinfo is None:
-            stamped = stamped.replace(tzinfo=timezone.utc)
-        elapsed = time.monotonic() - self._server_date_at
-        return (stamped + timedelta(seconds=elapsed)).astimezone(self.gateway_tz)
+    def create_session(self) -> aiohttp.ClientSession:
+        """The session this connection owns: the one place where it is made."""
+        connector = aiohttp.TCPConnector(
+            ssl=self._ssl, limit=self.max_connections, ttl_dns_cache=300
+        )
+        return aiohttp.ClientSession(
+            connector=connector,
+            trust_env=self._network.trust_env,
+            trace_configs=list(self._network.trace_configs) or None,
+        )
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self.closed:
-            raise NodeSMSError("this nodesms.Client is closed; create a new one")
+            raise ClientClosedError("this nodesms.Client is closed; create a new one", sent=False)
         if self._session is not None and self._session.closed:
             raise NodeSMSError("the aiohttp session given as session= is closed")
         if self._session is None:
-            connector = aiohttp.TCPConnector(ssl=self._ssl, limit=100, ttl_dns_cache=300)
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                trust_env=self._network.trust_env,
-                trace_configs=list(self._network.trace_configs) or None,
-            )
+            self._session = self.create_session()
         return self._session
 
+    def _bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._loop is None:
+            self._loop = loop
+            return
+        raise NodeSMSError(
+            "this nodesms.Client is used from another event loop than the one it first ran "
+            "on; create one client per event loop (asyncio.run() makes a new loop each time)"
+        )
+
     async def aclose(self) -> None:
-        """Close the session if this connection created it; a caller's session stays open."""
+        """Close the session if this connection created it; a caller's session stays open.
+
+        Calls still waiting for a connection or in flight end with
+        :class:`~nodesms.ClientClosedError`.
+        """
         if self.closed:
             return
         self.closed = True
+        self._slots.close()
+        current = asyncio.current_task()
+        for task in list(self._in_flight):
+            if task is not current and not task.done():
+                self._cut.add(task)
+                task.cancel()
+        if self._cut:
+            await asyncio.sleep(0)  # let the cut calls unwind before the session goes
         if self._owns_session and self._session is not None:
             await self._session.close()
+
+    def _client_timeout(self, timeout: Timeout) -> aiohttp.ClientTimeout:
+        if timeout is self._last_timeout:  # the usual case: the client's own, every call
+            return self._last_client_timeout
+        client_timeout = self._timeouts.get(timeout)
+        if client_timeout is None:
+            if len(self._timeouts) > 64:  # attempts cut by a deadline make one-off Timeouts
+                self._timeouts.clear()
+            client_timeout = self._timeouts[timeout] = timeout.as_aiohttp()
+        self._last_timeout, self._last_client_timeout = timeout, client_timeout
+        return client_timeout
 
     async def post(
         self,
         path: str,
         data: bytes,
-        headers: dict[str, str],
+        headers: Headers,
         *,
         timeout: Timeout,
         operation: str,
@@ -154,29 +299,68 @@ class Connection:
         Raises:
             TransportError: the request did not complete; ``sent`` tells whether it may have
                 reached the gateway.
-            RequestTimeoutError: a timeout expired.
+            RequestTimeoutError: the attempt's timeout expired (``sent=False`` while it was
+                still waiting for a connection).
+            ClientClosedError: the client was closed before or during the call.
+            ResponseError: a redirect, or an answer larger than ``max_response_bytes``.
         """
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._bind_loop(loop)
         session = self._get_session()
         if self._proxy_auth_in_request is not None:
-            headers = {**headers, **self._proxy_auth_in_request}
+            headers = Headers({**headers, **self._proxy_auth_in_request})
+        client_timeout = self._client_timeout(timeout)
+        if not self._slots.try_take():
+            client_timeout = await self._wait_for_slot(timeout, operation)
+        task = asyncio.current_task()
+        assert task is not None
+        in_flight = self._in_flight
+        in_flight.add(task)
         started = time.perf_counter()
+        error: NodeSMSError | None = None
         try:
             async with session.post(
                 self.base_url + path,
                 data=data,
                 headers=headers,
-                timeout=timeout.as_aiohttp(),
+                timeout=client_timeout,
                 ssl=self._ssl,  # also applies to a session= the caller passed in
+                allow_redirects=False,  # credentials and bodies never leave for another origin
                 proxy=self._network.proxy,
                 proxy_headers=self._network.proxy_headers,
             ) as response:
-                body = await response.read()
                 status = response.status
+                if 300 <= status < 400:
+                    raise _redirect_error(response, operation)
+                length = response.content_length
+                if length is not None and "Content-Encoding" not in response.headers:
+                    if length > self.max_response_bytes:
+                        raise self._too_large(operation, status, length)
+                    body = await response.read()  # exactly Content-Length bytes
+                else:
+                    body = await self._read_capped(response, operation)
                 retry_after = response.headers.get("Retry-After")
-                self._server_date = response.headers.get("Date")
-                self._server_date_at = time.monotonic()
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                self.clock.observe(response.headers.get("Date"))
+        except NodeSMSError:
+            raise
+        except asyncio.CancelledError:
+            if task not in self._cut:
+                raise
+            self._cut.discard(task)
+            uncancel = getattr(task, "uncancel", None)
+            if uncancel is not None and uncancel() > 0:
+                raise  # also cancelled for another reason
+            error = ClientClosedError(
+                f"{operation}: the client was closed while the call was in flight", sent=None
+            )
+        except Exception as exc:  # aiohttp's, the OS's, and anything else below us
             error = self._transport_error(exc, operation, timeout)
+        finally:
+            in_flight.discard(task)
+            self._slots.release()
+        if error is not None:
+            # Raised here, outside the except block: not chained to aiohttp's exception.
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "%s failed attempt %d in %.1f ms: %s",
@@ -185,7 +369,7 @@ class Connection:
                     (time.perf_counter() - started) * 1000,
                     type(error).__name__,
                 )
-            raise error from None
+            raise error
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s HTTP %d attempt %d in %.1f ms",
@@ -196,10 +380,63 @@ class Connection:
             )
         return status, retry_after, body
 
+    async def _wait_for_slot(self, timeout: Timeout, operation: str) -> aiohttp.ClientTimeout:
+        """Wait in line for a free slot; what is left of the timeout then goes to aiohttp."""
+        limit = timeout.total
+        if timeout.connect is not None and (limit is None or timeout.connect < limit):
+            limit = timeout.connect
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        try:
+            await self._slots.wait(limit)
+        except asyncio.TimeoutError:
+            error = RequestTimeoutError(
+                f"{operation}: no free connection within {limit}s "
+                f"(max_connections={self.max_connections}); nothing was sent",
+                sent=False,
+            )
+        else:
+            waited = loop.time() - began
+            if timeout.total is None:
+                return self._client_timeout(timeout)
+            rest = max(0.001, timeout.total - waited)
+            connect = timeout.connect
+            if connect is not None:
+                connect = max(0.001, connect - waited)
+            return aiohttp.ClientTimeout(total=rest, connect=connect, sock_read=timeout.read)
+        raise error
+
+    async def _read_capped(self, response: aiohttp.ClientResponse, operation: str) -> bytes:
+        """The body, decompressed, read piece by piece up to ``max_response_bytes``."""
+        cap = self.max_response_bytes
+        chunks: list[bytes] = []
+        size = 0
+        content = response.content
+        while True:
+            chunk = await content.readany()
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > cap:
+                raise self._too_large(operation, response.status, None)
+            chunks.append(chunk)
+
+    def _too_large(self, operation: str, status: int, length: int | None) -> ResponseError:
+        announced = "" if length is None else f" (Content-Length {length})"
+        return ResponseError(
+            f"{operation}: the answer is larger than max_response_bytes="
+            f"{self.max_response_bytes}{announced}; the rest was not read",
+            http_status=status,
+        )
+
     def _transport_error(
         self, exc: BaseException, operation: str, timeout: Timeout
     ) -> TransportError:
         """nodesms's exception for an aiohttp failure; ``sent`` says if the gateway may have it."""
+        if self.closed:
+            return ClientClosedError(
+                f"{operation}: the client was closed while the call was in flight", sent=None
+            )
         if isinstance(exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
             # A certificate or TLS mismatch is configuration: repeating cannot help.
             return TransportError(
@@ -220,7 +457,8 @@ class Connection:
             return RequestTimeoutError(f"{operation}: timed out waiting for the answer", sent=True)
         if isinstance(exc, asyncio.TimeoutError):
             return RequestTimeoutError(
-                f"{operation}: no complete answer within {timeout.total}s", sent=None
+                f"{operation}: no complete answer within the attempt's {timeout.total}s",
+                sent=None,
             )
         if isinstance(exc, aiohttp.ClientConnectorError):
             return TransportError(
@@ -240,131 +478,24 @@ class Connection:
                 f"{operation}: the gateway closed the connection without answering{hint}",
                 sent=None,
             )
+        if isinstance(exc, aiohttp.ClientResponseError):
+            # A malformed status line or headers: the gateway got the request.
+            return TransportError(
+                f"{operation}: the answer is not valid HTTP ({exc.message})", sent=True
+            )
         return TransportError(f"{operation}: {type(exc).__name__}: {exc}", sent=None)
 
 
-class _ErrorBody(msgspec.Struct, frozen=True):
-    code: str | int | None = None
-    message: str | None = None
-    status: int | None = None
-
-
-class _Envelope(msgspec.Struct, Generic[T], frozen=True):
-    err: _ErrorBody | None = None
-    data: T | None = None
-
-
-class _ErrorOnly(msgspec.Struct, frozen=True):
-    err: _ErrorBody | None = None
-
-
-_error_only = msgspec.json.Decoder(_ErrorOnly, strict=False)
-
-
-class JsonProtocol:
-    """The gateway's JSON API: ``POST {base}{path}`` with a JSON body, enveloped answers."""
-
-    def __init__(self, connection: Connection) -> None:
-        self._conn = connection
-        self._headers = connection.headers("application/json")
-        self._encoder = msgspec.json.Encoder()
-        self._decoders: dict[Operation[Any], msgspec.json.Decoder[Any]] = {}
-
-    def _decoder(self, op: Operation[Any]) -> msgspec.json.Decoder[Any]:
-        decoder = self._decoders.get(op)
-        if decoder is None:
-            envelope_type: Any = cast(Any, _Envelope)[op.result]
-            decoder = msgspec.json.Decoder(
-                envelope_type, strict=False, dec_hook=self._conn.dec_hook
-            )
-            self._decoders[op] = decoder
-        return decoder
-
-    async def call(
-        self, op: Operation[T], body: msgspec.Struct | None, timeout: Timeout, attempt: int
-    ) -> T:
-        """Send one request and decode its answer into ``op.result``."""
-        payload = self._encoder.encode(body) if body is not None else b"{}"
-        status, retry_after, raw = await self._conn.post(
-            op.path, payload, self._headers, timeout=timeout, operation=op.path, attempt=attempt
-        )
-        try:
-            envelope = self._decoder(op).decode(raw)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise _undecodable(raw, status, retry_after, exc) from None
-        if envelope.err is not None:
-            raise _api_error(envelope.err, status, retry_after)
-        if status >= 400:
-            raise response_error(
-                "error status without an error in the envelope", raw, status, retry_after
-            )
-        data: T | None = envelope.data
-        if data is None:
-            raise ResponseError(
-                f"{op.path}: the envelope has no data", http_status=status, excerpt=excerpt(raw)
-            )
-        return data
-
-
-def _api_error(err: _ErrorBody, status: int, retry_after: str | None) -> NodeSMSError:
-    code = None if err.code is None else str(err.code)
-    return api_error(
-        code,
-        err.message,
-        status=err.status,
-        http_status=status,
-        retry_after=decode_retry_after(retry_after),
-    )
-
-
-def _undecodable(raw: bytes, status: int, retry_after: str | None, exc: Exception) -> NodeSMSError:
-    # The data may not fit the model while the envelope still carries an error: report that.
+def _redirect_error(response: aiohttp.ClientResponse, operation: str) -> ResponseError:
+    """A 3xx: not followed; only the target's scheme and host are named (no path, no query)."""
+    location = response.headers.get("Location", "")
     try:
-        err = _error_only.decode(raw).err
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        err = None
-    if err is not None:
-        return _api_error(err, status, retry_after)
-    truncated = isinstance(exc, msgspec.DecodeError) and "truncated" in str(exc)
-    reason = "the answer is not the API's JSON envelope"
-    if isinstance(exc, msgspec.ValidationError):
-        reason = f"the answer does not match the API's schema ({exc})"
-    elif truncated:
-        reason = "the answer ended early"
-    return response_error(reason, raw, status, retry_after, truncated=truncated)
-
-
-def response_error(
-    reason: str, raw: bytes, status: int, retry_after: str | None, *, truncated: bool = False
-) -> ResponseError:
-    """The error for an answer that is not the API's: with its status and an excerpt."""
-    return ResponseError(
-        reason,
-        http_status=status,
-        excerpt=excerpt(raw),
-        truncated=truncated,
-        retry_after=decode_retry_after(retry_after),
-    )
-
-
-def excerpt(raw: bytes) -> str:
-    """The start of a body, for error messages."""
-    text = raw[:_EXCERPT].decode("utf-8", errors="replace")
-    return " ".join(text.split())
-
-
-def decode_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
+        parts = urlsplit(location)
+        target = f"{parts.scheme}://{parts.hostname}" if parts.hostname else "the same host"
     except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        target = "an invalid location"
+    return ResponseError(
+        f"{operation}: the gateway answered a redirect to {target}; nodesms never follows "
+        "redirects (credentials and message bodies stay with the configured base_url)",
+        http_status=response.status,
+    )

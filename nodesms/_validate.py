@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
+import os
 import re
-import uuid
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -33,7 +33,8 @@ _CUSTOM_ID = re.compile(r"[A-Za-z0-9.\-]{1,100}")
 
 def new_custom_id() -> str:
     """A fresh customID: unique, within the gateway's charset and length."""
-    return f"ns-{uuid.uuid4().hex}"
+    # 128 random bits, as in a uuid4, without building a UUID object on every send.
+    return "ns-" + os.urandom(16).hex()
 
 
 def check_custom_id(value: str | None) -> str:
@@ -70,10 +71,23 @@ def check_enum(value: int | None, enum_type: type[E], field: str) -> E | None:
         raise ValidationError(f"expected {enum_type.__name__} or int", field=field)
     if isinstance(value, enum.Enum) and not isinstance(value, enum_type):
         raise ValidationError(_mix_up(value, enum_type), field=field)
-    members = enum_type.__members__.values()  # type: ignore[attr-defined]
-    if value not in members:
+    member = _members(enum_type).get(int(value))
+    if member is None:
         raise ValidationError(f"{value!r} is not a {enum_type.__name__}", field=field)
-    return enum_type(value)  # type: ignore[call-arg]
+    return member
+
+
+_MEMBERS: dict[type, dict[int, Any]] = {}
+
+
+def _members(enum_type: type[E]) -> dict[int, E]:
+    # Value -> member, for the declared members only (an IntEnum may make pseudo-members for
+    # unknown wire values; those are no valid input). One dict lookup per check.
+    members = _MEMBERS.get(enum_type)
+    if members is None:
+        declared = enum_type.__members__.values()  # type: ignore[attr-defined]
+        members = _MEMBERS[enum_type] = {int(m): m for m in declared}
+    return members
 
 
 def _mix_up(value: enum.Enum, enum_type: type[Any]) -> str:

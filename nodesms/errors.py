@@ -15,12 +15,15 @@ Everything derives from :class:`NodeSMSError`::
     │   └── ServerError               ERR_INTERNAL_SERVER, HTTP 5xx
     ├── ValidationError (ValueError)  bad input, caught before anything was sent
     ├── TransportError                the request did not complete
-    │   └── RequestTimeoutError
+    │   ├── RequestTimeoutError
+    │   └── ClientClosedError         the client was closed while the call was in flight
     ├── ResponseError                 the answer is not the API's envelope
     ├── UnsupportedOperationError     the operation does not exist in the chosen protocol
     └── WaitTimeoutError (TimeoutError)  sms.wait ran out of time with packages still open
 
-Only the gateway's error *text* is kept; no exception ever carries credentials.
+Only the gateway's error *text* is kept; no exception ever carries credentials, and none is
+chained to a lower-level exception (whose frames could hold them). Every exception pickles and
+unpickles unchanged (for task queues and process pools).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConcurrencyLimitError",
     "ConflictError",
     "InsufficientCreditError",
@@ -48,8 +52,26 @@ __all__ = [
 ]
 
 
+def _restore(cls: type[NodeSMSError], args: tuple[Any, ...]) -> NodeSMSError:
+    """Unpickle: make the instance without ``__init__`` (its arguments are keyword-only)."""
+    error = cls.__new__(cls, *args)
+    error.args = args  # OSError subclasses (TimeoutError) leave args to __init__
+    return error
+
+
 class NodeSMSError(Exception):
-    """Base class of every exception raised by nodesms."""
+    """Base class of every exception raised by nodesms.
+
+    Attributes:
+        custom_id: on every exception from a create (``sms.create``, ``sms.create_otp``), the
+            customID the request carried (yours or the generated one): look the package up
+            with it, or pass it again to retry without a second package. ``None`` elsewhere.
+    """
+
+    custom_id: str | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restore, (type(self), self.args), self.__dict__.copy()
 
 
 class APIError(NodeSMSError):
@@ -73,13 +95,14 @@ class APIError(NodeSMSError):
         name: str | None = None,
         status: int | None = None,
         http_status: int | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.message = message
         self.code = code
         self.name = name
         self.status = status
         self.http_status = http_status
-        self.retry_after: float | None = None
+        self.retry_after = retry_after
         label = " ".join(part for part in (code, name) if part) or "error"
         super().__init__(f"{label}: {message}" if message else label)
 
@@ -157,7 +180,22 @@ class TransportError(NodeSMSError):
 
 
 class RequestTimeoutError(TransportError):
-    """The request or the response took longer than the configured timeout."""
+    """An attempt outlived its ``timeout``, or the call its ``RetryPolicy.deadline``.
+
+    ``sent`` is ``False`` when the time ran out while waiting for a free connection of the
+    pool or while connecting: nothing reached the gateway.
+    """
+
+
+class ClientClosedError(TransportError):
+    """The client was closed (``aclose()``) while this call was waiting or in flight.
+
+    ``sent`` tells whether the request may have reached the gateway (``False`` for a call that
+    was still waiting for a connection). Not retried: the client is gone.
+    """
+
+    def __init__(self, message: str, *, sent: bool | None = None) -> None:
+        super().__init__(message, sent=sent, retryable=False)
 
 
 class ResponseError(NodeSMSError):
@@ -211,6 +249,3 @@ class WaitTimeoutError(NodeSMSError, TimeoutError):
             f"{len(pending)} of {len(pending) + len(packages)} packages still not final after "
             f"{timeout:g}s: {shown}"
         )
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.pending, self.packages, self.timeout))

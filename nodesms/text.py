@@ -119,6 +119,7 @@ _TURKISH_DOUBLE = tuple(_TURKISH_SHIFT.values())
 _SINGLE_CAPACITY = {Encoding.DEFAULT: 160, Encoding.TURKISH: 155, Encoding.UNICODE: 70}
 _SPLIT_CAPACITY = {Encoding.DEFAULT: 153, Encoding.TURKISH: 149, Encoding.UNICODE: 67}
 _BY_VALUE = {int(encoding): encoding for encoding in Encoding}
+_DEFAULT, _TURKISH, _UNICODE = Encoding.DEFAULT, Encoding.TURKISH, Encoding.UNICODE
 
 
 def _char_class(chars: Iterable[str]) -> str:
@@ -130,6 +131,7 @@ def _char_class(chars: Iterable[str]) -> str:
 _DEFAULT_UNFIT = re.compile(f"[^{_char_class(_SINGLE | set(_DEFAULT_DOUBLE))}]")
 _TURKISH_UNFIT = re.compile(f"[^{_char_class(_SINGLE | set(_TURKISH_DOUBLE))}]")
 _TURKISH_DOUBLE_RE = re.compile(f"[{_char_class(_TURKISH_DOUBLE)}]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # Pure-ASCII texts (most traffic) are checked with bytes.translate, which is several times faster
 # than any str scan. The Turkish shift table adds no ASCII character, so for ASCII text the two
@@ -205,7 +207,27 @@ def resolve_encoding(text: str, encoding: Encoding | EncodingValue | Literal["au
     Raises:
         ValidationError: exactly as :func:`segments` does.
     """
-    return _scan(text, _coerce(encoding)).encoding
+    # Called once per message of a bulk send: it only decides, and leaves the counting of
+    # units (most of what segments() does) alone. Each step is one scan in C.
+    want = None if isinstance(encoding, str) and encoding == "auto" else _coerce(encoding)
+    if not isinstance(text, str):
+        raise ValidationError(f"must be a str, not {type(text).__name__}", field="content")
+    if want is not _UNICODE:
+        unfit = _DEFAULT_UNFIT.search(text)
+        if unfit is None:
+            return _DEFAULT if want is None else want
+        if want is _DEFAULT:
+            raise _unfit_error(text, unfit.start(), want)
+        unfit = _TURKISH_UNFIT.search(text, unfit.start())
+        if unfit is None:
+            return _TURKISH
+        if want is _TURKISH:
+            raise _unfit_error(text, unfit.start(), want)
+    # UCS-2 carries every code point but a lone surrogate (a str holds no surrogate pairs).
+    lone = _SURROGATE.search(text)
+    if lone is not None:
+        raise _unfit_error(text, lone.start(), want)
+    return _UNICODE
 
 
 def check_max_parts(text: str, encoding: Encoding, max_parts: int | None, field: str) -> None:

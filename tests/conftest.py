@@ -1,11 +1,16 @@
 """Shared test configuration: anyio's pytest plugin on the asyncio backend, and a plain-HTTP
 helper for the gateway tests (they talk to ``FakeGateway`` over real sockets with aiohttp,
-not through the nodesms client)."""
+not through the nodesms client).
+
+The event loop is asyncio's own unless ``--nodesms-loop uvloop`` (or ``NODESMS_TEST_LOOP=uvloop``)
+asks for uvloop's: CI runs the suite once each way.
+"""
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,9 +21,29 @@ import pytest
 
 from nodesms.testing import FakeGateway
 
+LOOPS = ("asyncio", "uvloop")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--nodesms-loop",
+        choices=LOOPS,
+        default=os.environ.get("NODESMS_TEST_LOOP") or "asyncio",
+        help="the event loop the async tests run on (default: $NODESMS_TEST_LOOP or asyncio)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A default is not checked against the choices: a misspelt NODESMS_TEST_LOOP must not
+    # quietly run the suite on asyncio.
+    if config.getoption("--nodesms-loop") not in LOOPS:
+        raise pytest.UsageError(f"NODESMS_TEST_LOOP must be one of {', '.join(LOOPS)}")
+
 
 @pytest.fixture
-def anyio_backend() -> str:
+def anyio_backend(request: pytest.FixtureRequest) -> str | tuple[str, dict[str, Any]]:
+    if request.config.getoption("--nodesms-loop") == "uvloop":
+        return ("asyncio", {"use_uvloop": True})
     return "asyncio"
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 
+import aiohttp
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nodesms
 from nodesms._config import normalize_base_url
@@ -145,6 +149,28 @@ def test_normalize_number_refuses_garbage(value: object) -> None:
         nodesms.normalize_number(value)  # type: ignore[arg-type]
 
 
+@settings(deadline=None, max_examples=300)
+@given(
+    value=st.one_of(
+        st.from_regex(r"90[0-9]{10}", fullmatch=True),
+        st.from_regex(r"(\+|00)?90[0-9١٢]{9,11}", fullmatch=True),
+        st.text("0123456789+ -9", max_size=16).map(lambda text: "90" + text),
+    )
+)
+def test_canonical_numbers_take_the_fast_path_to_the_same_answer(value: str) -> None:
+    # A leading space sends the number down the general path, which strips it.
+    def outcome(raw: str) -> str | tuple[str | None, str]:
+        try:
+            return nodesms.normalize_number(raw)
+        except nodesms.ValidationError as exc:
+            return (exc.field, str(exc))
+
+    assert outcome(value) == outcome(" " + value)
+    assert nodesms.normalize_number("905551234567") == "905551234567"
+    with pytest.raises(nodesms.ValidationError):
+        nodesms.normalize_number("901551234567")  # no Turkish number starts with 1
+
+
 def test_invalid_number_errors_are_masked() -> None:
     with pytest.raises(nodesms.ValidationError) as info:
         nodesms.normalize_number("90555123456789")
@@ -269,3 +295,34 @@ async def test_sends_are_validated_before_anything_is_sent(
         )
     # Nothing reached the network: no request was even logged.
     assert not [r for r in caplog.records if "HTTP" in r.getMessage()]
+
+
+def test_generated_custom_ids_are_random_hex_in_the_charset() -> None:
+    from nodesms._validate import check_custom_id
+
+    generated = {check_custom_id(None) for _ in range(2000)}
+    assert len(generated) == 2000
+    assert all(re.fullmatch(r"ns-[0-9a-f]{32}", custom_id) for custom_id in generated)
+    assert check_custom_id(next(iter(generated))) in generated  # and they pass the check
+
+
+def test_timeouts_are_converted_once_per_set_of_limits() -> None:
+    limits = nodesms.Timeout(total=5.0, connect=1.0, read=2.0)
+    converted = limits.as_aiohttp()
+    assert converted == aiohttp.ClientTimeout(total=5.0, connect=1.0, sock_read=2.0)
+    assert nodesms.Timeout(total=5.0, connect=1.0, read=2.0).as_aiohttp() is converted
+    assert nodesms.Timeout(total=6.0).as_aiohttp().total == 6.0
+
+
+def test_enum_checks_take_members_and_their_ints_only() -> None:
+    from nodesms._validate import check_enum
+
+    assert check_enum(2, nodesms.SmsType, "type") is nodesms.SmsType(2)
+    assert check_enum(nodesms.Encoding.TURKISH, nodesms.Encoding, "encoding") is (
+        nodesms.Encoding.TURKISH
+    )
+    assert check_enum(None, nodesms.SmsType, "type") is None
+    for bad in (99, -1, True, "1", 1.0):
+        with pytest.raises(nodesms.ValidationError) as info:
+            check_enum(bad, nodesms.Encoding, "encoding")  # type: ignore[arg-type]
+        assert info.value.field == "encoding"

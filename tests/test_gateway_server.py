@@ -112,6 +112,45 @@ async def test_requests_are_recorded_without_the_authorization_header(
     assert gw.password not in repr(gw.requests)
 
 
+async def test_request_log_is_a_ring_of_the_latest(gateway: GatewayFactory) -> None:
+    gw, api = await gateway(request_log=3)
+    for size in (10, 20, 30, 40, 50):
+        await api.ok("/sms/list", {"pageSize": size})
+    assert [r.params["pageSize"] for r in gw.requests] == [30, 40, 50]
+    assert [r.params["pageSize"] for r in gw.requests[-2:]] == [40, 50]
+    assert gw.requests[0].params["pageSize"] == 30
+    assert gw.requests == list(gw.requests)
+    gw.requests.clear()
+    assert gw.requests == []
+    await api.ok("/sms/list", {"pageSize": 60})
+    assert [r.params["pageSize"] for r in gw.requests] == [60]
+
+
+async def test_request_log_off_records_nothing_and_says_so(gateway: GatewayFactory) -> None:
+    gw, api = await gateway(request_log=None)
+    assert (await api.ok("/user/credit")) == {"credit": 100_000}
+    reply = await api.fail("/user/credit", auth=("x", "y"))
+    assert reply.err["code"] == "ERR_UNAUTHORIZED_REQUEST"
+    assert gw._server.requests is None
+    with pytest.raises(RuntimeError, match="request_log=None"):
+        _ = gw.requests
+
+
+def test_request_log_default_and_bad_sizes() -> None:
+    from nodesms.testing.__main__ import _parser
+
+    assert FakeGateway()._server.requests.maxlen == 10_000  # type: ignore[union-attr]
+    for bad in (0, -1, True, 2.5, "10"):
+        with pytest.raises(ValueError, match="request_log"):
+            FakeGateway(request_log=bad)  # type: ignore[arg-type]
+    assert _parser().parse_args([]).request_log == 100
+    assert _parser().parse_args(["--request-log", "off"]).request_log is None
+    assert _parser().parse_args(["--request-log", "7"]).request_log == 7
+    for bad in ("0", "-3", "many"):
+        with pytest.raises(SystemExit):
+            _parser().parse_args(["--request-log", bad])
+
+
 def test_error_table_maps_codes_names_and_statuses() -> None:
     assert lookup("SMS18").name == "ERR_USER_CREDIT_REQUIRED"
     assert lookup("ERR_USER_CREDIT_REQUIRED").code == "SMS18"

@@ -6,6 +6,9 @@ spec tables: one cost per character, parts filled one character at a time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Literal
+
 import msgspec
 import pytest
 from hypothesis import given, settings
@@ -366,6 +369,25 @@ def test_explicit_encoding_matches_model_or_raises(case: tuple[str, Encoding]) -
     parts, units, per_part = expected
     assert segments(text, encoding) == Segments(encoding, parts, units, per_part, len(text))
     assert resolve_encoding(text, encoding) is encoding
+
+
+@settings(deadline=None)
+@given(case=cases(), auto=st.booleans())
+def test_resolve_encoding_decides_exactly_as_segments(
+    case: tuple[str, Encoding], auto: bool
+) -> None:
+    # resolve_encoding skips the counting; its answer and its errors must not change.
+    text, encoding = case
+    asked: Encoding | Literal["auto"] = "auto" if auto else encoding
+
+    def outcome(decide: Callable[[], Encoding]) -> Encoding | tuple[str | None, str]:
+        try:
+            return decide()
+        except ValidationError as exc:
+            return (exc.field, str(exc))
+
+    expected = outcome(lambda: segments(text, asked).encoding)
+    assert outcome(lambda: resolve_encoding(text, asked)) == expected
 
 
 @settings(deadline=None)

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from datetime import datetime, tzinfo
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 
+from .._clock import GatewayClock
 from .._dates import add_months, to_gateway, wire_minute
 from .._operation import Operation
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator
-from ..errors import APIError, ValidationError
-from ..models import ListData, Page, _StatusData
+from ..errors import ValidationError
+from ..models import ListData, Page
 
-if TYPE_CHECKING:
-    from .._client import Client
-
-__all__ = ["Body", "PagedBody", "Resource"]
+__all__ = ["Body", "Caller", "PagedBody", "Resource"]
 
 T = TypeVar("T")
 
@@ -36,33 +34,41 @@ class PagedBody(Body, frozen=True, kw_only=True, omit_defaults=True):
 P = TypeVar("P", bound=PagedBody)
 
 
-class Resource:
-    """One API area (``client.sms``, ``client.contact``...), bound to a client."""
+class Caller(Protocol):
+    """All a resource needs of the client: one call path and the gateway's clock (and, for
+    workflows built on the public API such as ``sms.send_bulk``, the public client)."""
 
-    def __init__(self, client: Client) -> None:
-        self._client = client
+    clock: GatewayClock
+    client: Any
+
+    async def call(self, op: Operation[T], body: msgspec.Struct | None) -> T: ...
+
+
+class Resource:
+    """One API area (``client.sms``, ``client.contact``...), bound to a client's calls."""
+
+    def __init__(self, calls: Caller) -> None:
+        self._calls = calls
+        self._clock = calls.clock
+
+    @property
+    def _tz(self) -> tzinfo:
+        return self._clock.tz
 
     async def _call(self, op: Operation[T], body: msgspec.Struct | None = None) -> T:
-        data = await self._client._call(op, body)
-        if isinstance(data, _StatusData) and not data.status:
-            # Status endpoints answer {"status": 1}; 0 without an error is still a refusal.
-            raise APIError(
-                f"{op.path}: the gateway answered status {data.status!r} without saying why",
-                status=int(data.status),
-            )
-        return data
+        return await self._calls.call(op, body)
 
     def _date(self, value: datetime | None, field: str) -> str | None:
         if value is None:
             return None
-        return wire_minute(value, self._client.gateway_tz, field)
+        return wire_minute(value, self._clock.tz, field)
 
     def _date_range(
         self, start: datetime | None, finish: datetime | None, *, max_months: int | None = None
     ) -> tuple[str | None, str | None]:
         """``start_date`` and ``finish_date`` for the wire, checked: in order, and at most
         ``max_months`` apart (an open end counts as now)."""
-        tz = self._client.gateway_tz
+        tz = self._clock.tz
         first = None if start is None else to_gateway(start, tz, "start_date")
         last = None if finish is None else to_gateway(finish, tz, "finish_date")
         if first is not None and last is not None and first > last:
@@ -80,7 +86,7 @@ class Resource:
 
     def _server_now(self) -> datetime:
         """The gateway's current time, as its latest answer told it."""
-        return self._client._connection.server_now()
+        return self._clock.now()
 
     def _paginate(
         self,
@@ -91,11 +97,15 @@ class Resource:
         page_index: int = 0,
         limit: int | None = None,
         key: Callable[[T], Hashable] | None = None,
+        watermark: Callable[[T], int] | None = None,
+        concurrency: int = 1,
     ) -> AsyncPaginator[T]:
         """A paginator that sends ``body`` with the page fields set, one request per page.
 
         ``body`` may be a function: it is called once, when the first page is fetched (for
         bounds that must be fixed when a walk begins, not when the paginator is made).
+        ``watermark`` (a record's id, strictly descending along the list) makes walks exact
+        while records are inserted; ``concurrency`` is the number of pages in flight at once.
         """
         resolved: list[P] = []
 
@@ -107,5 +117,11 @@ class Resource:
             return Page(data.items or [], data.stats.total_record, index, size)
 
         return AsyncPaginator(
-            fetch, page_size=page_size, page_index=page_index, limit=limit, key=key
+            fetch,
+            page_size=page_size,
+            page_index=page_index,
+            limit=limit,
+            key=key,
+            watermark=watermark,
+            concurrency=concurrency,
         )

@@ -285,6 +285,7 @@ class ContactResource(Resource):
         page_size: int = MAX_PAGE_SIZE,
         page_index: int = 0,
         limit: int | None = None,
+        concurrency: int = 1,
     ) -> AsyncPaginator[Contact]:
         """The saved contacts (``/contact/list``).
 
@@ -299,6 +300,8 @@ class ContactResource(Resource):
             page_size: records per request, 10 to 1000.
             page_index: the first page to fetch (0-based).
             limit: stop after this many contacts.
+            concurrency: pages fetched at once while walking (default 1: the next page
+                while you handle this one); items still come in order.
         """
         if exit_type is not None and (
             isinstance(exit_type, bool) or not isinstance(exit_type, int)
@@ -317,6 +320,7 @@ class ContactResource(Resource):
             page_index=page_index,
             limit=limit,
             key=_uuid_key,
+            concurrency=concurrency,
         )
 
     async def create_group(
@@ -398,6 +402,7 @@ class ContactResource(Resource):
         page_size: int = MAX_PAGE_SIZE,
         page_index: int = 0,
         limit: int | None = None,
+        concurrency: int = 1,
     ) -> AsyncPaginator[Group]:
         """The contact groups (``/contact/list-group``), filtered by ``keyword`` (title) or
         ``parent_uuid`` (sub-groups of that group)."""
@@ -412,6 +417,7 @@ class ContactResource(Resource):
             page_index=page_index,
             limit=limit,
             key=_uuid_key,
+            concurrency=concurrency,
         )
 
     @overload

@@ -35,6 +35,7 @@ class MoResource(Resource):
         page_size: int = MAX_PAGE_SIZE,
         page_index: int = 0,
         limit: int | None = None,
+        concurrency: int = 1,
     ) -> AsyncPaginator[MoRequest]:
         """Opt-out messages people sent to the account's short numbers (``/mo/list-request``).
 
@@ -49,6 +50,8 @@ class MoResource(Resource):
             page_size: records per request, 10 to 1000.
             page_index: the first page to fetch (0-based).
             limit: stop after this many requests.
+            concurrency: pages fetched at once while walking (default 1: the next page
+                while you handle this one); items still come in order.
         """
         start, finish = self._date_range(start_date, finish_date)
         body = _ListRequestBody(
@@ -64,6 +67,7 @@ class MoResource(Resource):
             page_index=page_index,
             limit=limit,
             key=_key,
+            concurrency=concurrency,
         )
 
 

@@ -45,7 +45,7 @@ from ..enums import (
     SmsType,
     SmsTypeValue,
 )
-from ..errors import ConflictError, ValidationError
+from ..errors import ConflictError, NodeSMSError, ValidationError
 from ..models import (
     InquiryRecord,
     Message,
@@ -224,7 +224,7 @@ class SmsResource(Resource):
             ValidationError: bad input; nothing was sent.
             ConflictError: ``custom_id`` already names a package with another sender or text.
         """
-        tz = self._client.gateway_tz
+        tz = self._tz
         custom_id = check_custom_id(custom_id)
         sender = non_empty_str(sender, "sender")
         chosen = resolve_encoding(non_empty_str(content, "content"), encoding)
@@ -290,7 +290,7 @@ class SmsResource(Resource):
             ValidationError: bad input; nothing was sent.
             ConflictError: ``custom_id`` already names a package with another sender or text.
         """
-        tz = self._client.gateway_tz
+        tz = self._tz
         custom_id = check_custom_id(custom_id)
         sender = non_empty_str(sender, "sender")
         title = non_empty_str(title, "title")
@@ -407,6 +407,7 @@ class SmsResource(Resource):
         page_size: int = MAX_PAGE_SIZE,
         page_index: int = 0,
         limit: int | None = None,
+        concurrency: int = 1,
     ) -> AsyncPaginator[Package]:
         """Packages sent before, newest first (``/sms/list``).
 
@@ -427,8 +428,10 @@ class SmsResource(Resource):
             page_size: records per request, 10 to 1000.
             page_index: the first page to fetch (0-based).
             limit: stop after this many packages.
+            concurrency: pages fetched at once while walking (default 1: the next page
+                while you handle this one); items still come in order.
         """
-        tz = self._client.gateway_tz
+        tz = self._tz
         start, finish = self._date_range(start_date, finish_date)
         body = _ListBody(
             ids=_int_list(pkg_ids, "pkg_ids"),
@@ -453,6 +456,8 @@ class SmsResource(Resource):
             page_index=page_index,
             limit=limit,
             key=_package_key,
+            watermark=_package_key,
+            concurrency=concurrency,
         )
 
     def list_item(
@@ -467,6 +472,7 @@ class SmsResource(Resource):
         page_size: int = MAX_PAGE_SIZE,
         page_index: int = 0,
         limit: int | None = None,
+        concurrency: int = 1,
     ) -> AsyncPaginator[PackageItem]:
         """The recipients of one package and their delivery states (``/sms/list-item``).
 
@@ -489,6 +495,7 @@ class SmsResource(Resource):
             page_index=page_index,
             limit=limit,
             key=_item_key,
+            concurrency=concurrency,
         )
 
     def list_sender(
@@ -499,11 +506,17 @@ class SmsResource(Resource):
         page_size: int = MAX_PAGE_SIZE,
         page_index: int = 0,
         limit: int | None = None,
+        concurrency: int = 1,
     ) -> AsyncPaginator[Sender]:
         """The account's sender names and their approval status (``/sms/list-sender``)."""
         body = _ListSenderBody(keyword=keyword, status=check_enum(status, SenderStatus, "status"))
         return self._paginate(
-            ops.SMS_LIST_SENDER, body, page_size=page_size, page_index=page_index, limit=limit
+            ops.SMS_LIST_SENDER,
+            body,
+            page_size=page_size,
+            page_index=page_index,
+            limit=limit,
+            concurrency=concurrency,
         )
 
     async def cancel(
@@ -650,7 +663,7 @@ class SmsResource(Resource):
         from .._campaign import run_campaign
 
         options = campaign_options(
-            self._client,
+            self._calls.client,
             campaign_id=campaign_id,
             sender=sender,
             title=title,
@@ -664,7 +677,7 @@ class SmsResource(Resource):
             max_parts=max_parts,
         )
         return await run_campaign(
-            self._client,
+            self._calls.client,
             messages,
             options,
             max_concurrency=max_concurrency,
@@ -694,7 +707,7 @@ class SmsResource(Resource):
         from .._wait import wait_final
 
         return await wait_final(
-            self._client,
+            self._calls.client,
             pkg_ids,
             timeout=timeout,
             poll_interval=poll_interval,
@@ -712,28 +725,41 @@ class SmsResource(Resource):
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s customID %s encoding %s", op.path, body.custom_id, chosen.name)
         try:
-            created = await self._call(op, body)
-        except ConflictError as exc:
-            if exc.code not in _DUPLICATE_CODES and exc.name not in _DUPLICATE_NAMES:
-                raise
-            # A package with our customID exists: an earlier attempt (a lost answer, a retry,
-            # a restarted process) created it. Return it if it is this very request.
-            existing = await self._find_by_custom_id(body.custom_id)
-            if existing is None:
-                raise
-            if existing.content != content or sender not in (existing.senders or [sender]):
-                raise ConflictError(
-                    f"customID {body.custom_id!r} already names package {existing.id} with "
-                    "another sender or content",
-                    code=exc.code,
-                    name=exc.name,
-                    status=exc.status,
-                    http_status=exc.http_status,
-                ) from exc
-            logger.info("%s: customID %s already created package %s", op.path, body.custom_id,
-                        existing.id)  # fmt: skip
-            return PackageCreated(pkg_id=existing.id, custom_id=body.custom_id, encoding=chosen)
+            try:
+                created = await self._call(op, body)
+            except ConflictError as exc:
+                existing = await self._duplicate_of(exc, body.custom_id, sender, content)
+                logger.info("%s: customID %s already created package %s", op.path,
+                            body.custom_id, existing.id)  # fmt: skip
+                return PackageCreated(pkg_id=existing.id, custom_id=body.custom_id, encoding=chosen)
+        except NodeSMSError as exc:
+            # Whatever went wrong, the caller needs the customID to look the package up or
+            # to send again without making a second one.
+            exc.custom_id = body.custom_id
+            raise
         return PackageCreated(pkg_id=created.pkg_id, custom_id=body.custom_id, encoding=chosen)
+
+    async def _duplicate_of(
+        self, exc: ConflictError, custom_id: str, sender: str, content: str
+    ) -> Package:
+        """The package an earlier attempt made with this very request, or ``exc`` again."""
+        if exc.code not in _DUPLICATE_CODES and exc.name not in _DUPLICATE_NAMES:
+            raise exc
+        # A package with our customID exists: an earlier attempt (a lost answer, a retry, a
+        # restarted process) created it. It is ours if it is this very request.
+        existing = await self._find_by_custom_id(custom_id)
+        if existing is None:
+            raise exc
+        if existing.content != content or sender not in (existing.senders or [sender]):
+            raise ConflictError(
+                f"customID {custom_id!r} already names package {existing.id} with "
+                "another sender or content",
+                code=exc.code,
+                name=exc.name,
+                status=exc.status,
+                http_status=exc.http_status,
+            ) from exc
+        return existing
 
     async def _find_by_custom_id(self, custom_id: str) -> Package | None:
         # No date bounds: the package may carry any timestamp the gateway's clock gave it.

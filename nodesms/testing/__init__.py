@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from nodesms.testing._gateway import DEFAULT_SENDERS, FakeGateway
     from nodesms.testing._model import Contact, Group, ImportResult, MoRequest, Package, Sender
     from nodesms.testing._push import PushRecord
-    from nodesms.testing._server import RecordedRequest
+    from nodesms.testing._server import RecordedRequest, RequestLog
 
 __all__ = [
     "DEFAULT_SENDERS",
@@ -51,6 +51,7 @@ __all__ = [
     "Package",
     "PushRecord",
     "RecordedRequest",
+    "RequestLog",
     "Sender",
 ]
 
@@ -72,6 +73,7 @@ _LAZY = {
     "Sender": "._model",
     "PushRecord": "._push",
     "RecordedRequest": "._server",
+    "RequestLog": "._server",
 }
 
 

@@ -11,6 +11,9 @@ from collections.abc import Sequence
 
 from nodesms.testing._gateway import FakeGateway
 
+REQUEST_LOG = 100
+"""The standalone gateway runs for hours: it keeps fewer requests than a test's gateway."""
+
 __all__ = ["main"]
 
 
@@ -21,6 +24,18 @@ def _http_status(value: str) -> str | int:
         return int(value)
     except ValueError:
         raise argparse.ArgumentTypeError("'mapped' or an HTTP status such as 200") from None
+
+
+def _request_log(value: str) -> int | None:
+    if value == "off":
+        return None
+    try:
+        size = int(value)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise argparse.ArgumentTypeError("a positive number of requests, or 'off'")
+    return size
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept the same content to the same numbers within 30 minutes",
     )
+    parser.add_argument(
+        "--request-log",
+        type=_request_log,
+        default=REQUEST_LOG,
+        metavar="N|off",
+        help=f"keep the last N requests in memory (default {REQUEST_LOG}); off: none",
+    )
     return parser
 
 
@@ -69,6 +91,7 @@ async def _serve(args: argparse.Namespace) -> None:
         expired_rate=args.expired_rate,
         error_http_status=args.error_http_status,
         duplicate_window=None if args.no_duplicate_check else 1800.0,
+        request_log=args.request_log,
     )
     async with gateway:
         print(f"nodesms fake gateway (Node API v1.8.3) at {gateway.base_url}", flush=True)

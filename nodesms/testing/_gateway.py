@@ -32,7 +32,7 @@ from nodesms.testing._faults import Faults
 from nodesms.testing._model import Contact, Group, ImportResult, MoRequest, Package, Sender
 from nodesms.testing._params import normalize_number
 from nodesms.testing._push import PushRecord, PushSender
-from nodesms.testing._server import GatewayServer, RecordedRequest
+from nodesms.testing._server import GatewayServer, RequestLog
 from nodesms.testing._state import GatewayState
 
 if TYPE_CHECKING:
@@ -51,6 +51,9 @@ DEFAULT_SENDERS: Mapping[str, SenderStatus] = {
 banned. Only approved senders may send."""
 
 MAX_BODY = 256 * 1024 * 1024
+
+REQUEST_LOG = 10_000
+"""How many requests ``FakeGateway.requests`` keeps unless ``request_log=`` says otherwise."""
 
 
 class FakeGateway:
@@ -89,6 +92,9 @@ class FakeGateway:
         ip_restriction: whether the account has the IP restriction that ``/contact/delete``
             and ``/contact/delete-group`` require (else SMS01).
         tick: with the real clock, how often (seconds) the background task moves packages.
+        request_log: how many of the latest requests :attr:`requests` keeps (a ring: the
+            oldest is dropped when a new one arrives), or ``None`` to record none, for load
+            tests and long-running gateways whose memory must not grow with the traffic.
         hold_pushes: keep delivery-report pushes instead of POSTing them; hand them to your
             app in process with :meth:`deliver_pushes`.
 
@@ -117,10 +123,17 @@ class FakeGateway:
         import_delay: float = 0.5,
         ip_restriction: bool = True,
         tick: float = 0.1,
+        request_log: int | None = REQUEST_LOG,
         hold_pushes: bool = False,
     ) -> None:
         if error_http_status != "mapped" and not isinstance(error_http_status, int):
             raise ValueError("error_http_status must be 'mapped' or an HTTP status")
+        if request_log is not None and (
+            isinstance(request_log, bool) or not isinstance(request_log, int) or request_log < 1
+        ):
+            raise ValueError(
+                f"request_log must be a positive int (requests kept) or None, not {request_log!r}"
+            )
         if senders is None:
             sender_map: dict[str, int] = dict(DEFAULT_SENDERS)
         elif isinstance(senders, Mapping):
@@ -158,6 +171,7 @@ class FakeGateway:
             error_http_status=error_http_status,
             sync=self._sync,
             after=self._flush,
+            request_log=request_log,
         )
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
@@ -376,8 +390,17 @@ class FakeGateway:
     # -- inspection --------------------------------------------------------------------------
 
     @property
-    def requests(self) -> list[RecordedRequest]:
-        """Every request that arrived, in order (recorded before faults applied)."""
+    def requests(self) -> RequestLog:
+        """The requests that arrived, oldest first (recorded before faults applied).
+
+        The last ``request_log`` of them (10,000 by default), in a ring that reads like a list
+        (indexes, slices, ``== [...]``); ``gw.requests.clear()`` forgets them.
+
+        Raises:
+            RuntimeError: the gateway was made with ``request_log=None`` (nothing recorded).
+        """
+        if self._server.requests is None:
+            raise RuntimeError("the request log is off: FakeGateway(request_log=None)")
         return self._server.requests
 
     @property

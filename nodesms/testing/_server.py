@@ -13,9 +13,10 @@ import base64
 import binascii
 import hmac
 import logging
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, SupportsIndex, overload
 
 import msgspec
 from aiohttp import web
@@ -26,7 +27,7 @@ from nodesms.testing._params import Params
 from nodesms.testing._registry import routes
 from nodesms.testing._state import GatewayState
 
-__all__ = ["JSON_CODEC", "Codec", "GatewayServer", "JsonCodec", "RecordedRequest"]
+__all__ = ["JSON_CODEC", "Codec", "GatewayServer", "JsonCodec", "RecordedRequest", "RequestLog"]
 
 log = logging.getLogger("nodesms.testing")
 
@@ -62,6 +63,30 @@ class RecordedRequest:
     body: bytes = b""
     username: str | None = None
     authenticated: bool = False
+
+
+class RequestLog(deque[RecordedRequest]):
+    """``gw.requests``: the latest requests, oldest first; a ring that reads like a list.
+
+    It keeps at most ``maxlen`` (the oldest is dropped when a new one arrives). Slices give
+    lists, it compares equal to a list with the same requests, and ``clear()`` empties it.
+    """
+
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> RecordedRequest: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[RecordedRequest]: ...
+    def __getitem__(self, index: SupportsIndex | slice) -> RecordedRequest | list[RecordedRequest]:
+        if isinstance(index, slice):
+            return list(self)[index]
+        return super().__getitem__(index)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, list):
+            return list(self) == other
+        return super().__eq__(other)
+
+    __hash__ = None
 
 
 class Codec(Protocol):
@@ -127,10 +152,14 @@ class GatewayServer:
         error_http_status: Literal["mapped"] | int,
         sync: Callable[[], None],
         after: Callable[[], None],
+        request_log: int | None = None,
     ) -> None:
         self.state = state
         self.faults = faults
-        self.requests: list[RecordedRequest] = []
+        # A ring: a long-running gateway keeps the last ``request_log`` requests, not all.
+        self.requests: RequestLog | None = (
+            None if request_log is None else RequestLog(maxlen=request_log)
+        )
         self.latency: dict[str, float] = {}
         self._username = username
         self._password = password
@@ -245,19 +274,22 @@ class GatewayServer:
         """
         presented = credentials or basic_credentials(request.headers.get("Authorization"))
         authenticated = presented is not None and self._check(*presented)
-        self.requests.append(
-            RecordedRequest(
-                protocol=protocol,
-                operation=key,
-                method=request.method,
-                path=request.path,
-                params=params,
-                headers={k: v for k, v in request.headers.items() if k.lower() != "authorization"},
-                body=await request.read(),  # already read by the endpoint: aiohttp cached it
-                username=presented[0] if presented else None,
-                authenticated=authenticated,
+        if self.requests is not None:
+            self.requests.append(
+                RecordedRequest(
+                    protocol=protocol,
+                    operation=key,
+                    method=request.method,
+                    path=request.path,
+                    params=params,
+                    headers={
+                        k: v for k, v in request.headers.items() if k.lower() != "authorization"
+                    },
+                    body=await request.read(),  # already read by the endpoint: aiohttp cached it
+                    username=presented[0] if presented else None,
+                    authenticated=authenticated,
+                )
             )
-        )
         delay = self.latency.get(key)
         if delay:
             await asyncio.sleep(delay)
