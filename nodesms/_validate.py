@@ -6,7 +6,7 @@ import enum
 import os
 import re
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from ._numbers import normalize_number
 from .errors import ValidationError
@@ -71,7 +71,7 @@ def check_enum(value: int | None, enum_type: type[E], field: str) -> E | None:
         raise ValidationError(f"expected {enum_type.__name__} or int", field=field)
     if isinstance(value, enum.Enum) and not isinstance(value, enum_type):
         raise ValidationError(_mix_up(value, enum_type), field=field)
-    member = _members(enum_type).get(int(value))
+    member = _members(enum_type).get(cast(int, value))
     if member is None:
         raise ValidationError(f"{value!r} is not a {enum_type.__name__}", field=field)
     return member
