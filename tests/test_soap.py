@@ -232,17 +232,18 @@ def test_any_xml_text_round_trips_through_create_and_list() -> None:
                 @given(text=XML_TEXT)
                 def check(text: str) -> None:
                     examples.append(text)
+                    title = text[:50] if text[:50].strip() else "t"  # titles are 1-50 long
                     sent = portal.call(
                         functools.partial(
                             client.sms.create,
                             sender="NODESMS",
-                            title=text,
+                            title=title,
                             content=text,
                             numbers=["905321234567"],
                         )
                     )
                     page = portal.call(first, client.sms.list(pkg_ids=[sent.pkg_id]))
-                    assert [(p.content, p.title) for p in page.items] == [(text, text)]
+                    assert [(p.content, p.title) for p in page.items] == [(text, title)]
                     personal = portal.call(
                         functools.partial(
                             client.sms.create,

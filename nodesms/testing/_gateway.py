@@ -37,7 +37,7 @@ from nodesms.testing._state import GatewayState
 if TYPE_CHECKING:
     from nodesms import Client
 
-__all__ = ["DEFAULT_SENDERS", "FakeGateway"]
+__all__ = ["DEFAULT_OTP_SENDERS", "DEFAULT_SENDERS", "FakeGateway"]
 
 DEFAULT_SENDERS: Mapping[str, SenderStatus] = {
     "NODESMS": SenderStatus.APPROVED,
@@ -48,6 +48,10 @@ DEFAULT_SENDERS: Mapping[str, SenderStatus] = {
 }
 """The account's sender names unless ``senders=`` is given: three approved, one pending, one
 banned. Only approved senders may send."""
+
+DEFAULT_OTP_SENDERS: frozenset[str] = frozenset({"NODESMS", "ACME"})
+"""The senders approved for OTP unless ``otp_senders=`` is given (``TEST`` is approved for
+normal sends only, as production keeps the two approvals apart)."""
 
 MAX_BODY = 256 * 1024 * 1024
 
@@ -73,6 +77,9 @@ class FakeGateway:
         clock: ``"manual"`` (nothing moves until :meth:`advance`) or ``"real"``.
         senders: sender names, as ``{title: SenderStatus}`` or an iterable of approved titles
             (default :data:`DEFAULT_SENDERS`).
+        otp_senders: the sender names also approved for OTP (``/sms/create-otp``), which real
+            deployments approve separately: any other sender gets ERR_INVALID_SMS_SENDER
+            there (default :data:`DEFAULT_OTP_SENDERS`).
         duplicate_window: seconds of gateway time in which ``/sms/create`` refuses the same
             content to the same numbers (ERR_SMS_PKG_DUPLICATION); ``None`` switches it off.
             OTP and KVKK sends are not checked.
@@ -100,6 +107,7 @@ class FakeGateway:
         credit: int = 100_000,
         clock: Literal["manual", "real"] = "manual",
         senders: Mapping[str, int] | Iterable[str] | None = None,
+        otp_senders: Iterable[str] | None = None,
         duplicate_window: float | None = 1800.0,
         undelivered_rate: float = 0.0,
         expired_rate: float = 0.0,
@@ -130,6 +138,7 @@ class FakeGateway:
             username=username,
             credit=credit,
             senders=sender_map,
+            otp_senders=DEFAULT_OTP_SENDERS if otp_senders is None else otp_senders,
             duplicate_window=duplicate_window,
             undelivered_rate=undelivered_rate,
             expired_rate=expired_rate,
@@ -333,9 +342,21 @@ class FakeGateway:
         """The account's sender names."""
         return list(self._state.senders.values())
 
-    def add_sender(self, title: str, status: int = SenderStatus.APPROVED) -> Sender:
-        """Add a sender name (or change its status)."""
+    def add_sender(
+        self, title: str, status: int = SenderStatus.APPROVED, *, otp: bool | None = None
+    ) -> Sender:
+        """Add a sender name (or change its status); ``otp`` approves it for OTP too (or
+        withdraws that), ``None`` leaves its OTP approval as it is."""
+        if otp is True:
+            self._state.otp_senders.add(title)
+        elif otp is False:
+            self._state.otp_senders.discard(title)
         return self._state.add_sender(title, status)
+
+    @property
+    def otp_senders(self) -> frozenset[str]:
+        """The sender names approved for OTP."""
+        return frozenset(self._state.otp_senders)
 
     @property
     def contacts(self) -> list[Contact]:

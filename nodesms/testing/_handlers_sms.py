@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import calendar
-import re
 import string
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from nodesms import _operations as ops
+from nodesms._rules import (
+    INQUIRY_MAX_MONTHS,
+    KVKK_TAG,
+    CustomId,
+    KvkkValidity,
+    OtpValidity,
+    PeriodAmount,
+    PeriodInterval,
+    SmsValidity,
+    Title,
+    Xid,
+)
 from nodesms.enums import Encoding, ItemState, PackageFilter, PackageState, SendingType, SmsType
 from nodesms.errors import ValidationError
 from nodesms.testing._clock import format_wire, from_datetime, to_datetime
@@ -18,9 +29,8 @@ from nodesms.testing._params import Params, normalize_number, operator_of
 from nodesms.testing._registry import handles
 from nodesms.testing._state import GatewayState, ListFilter, Submission
 from nodesms.testing._wire import package_items, package_out, page_of
-from nodesms.text import segments
+from nodesms.text import fit_text, segments
 
-_CUSTOM_ID = re.compile(r"[A-Za-z0-9.\-]{1,100}")
 _PENDING = frozenset({int(ItemState.SENDING), int(ItemState.SENT)})
 _LINK_ALPHABET = string.ascii_letters + string.digits
 MINUTE = 60.0
@@ -29,11 +39,14 @@ MINUTE = 60.0
 # -- shared validation ---------------------------------------------------------------------
 
 
-def _sender(state: GatewayState, p: Params) -> str:
+def _sender(state: GatewayState, p: Params, *, otp: bool = False) -> str:
     title = p.req_str("sender")
     sender = state.senders.get(title)
     if sender is None or sender.status != 1:
         raise GatewayError("ERR_INVALID_SMS_SENDER", title)
+    if otp and title not in state.otp_senders:
+        # Production keeps OTP approval apart: an approved sender still needs it for OTP.
+        raise GatewayError("ERR_INVALID_SMS_SENDER", f"{title}: OTP için onaylı değil")
     return title
 
 
@@ -43,29 +56,28 @@ def _encoding(p: Params) -> int:
     return value
 
 
-# (low, high, default) minutes. The vendor text gives KVKK sends the OTP default of 6 minutes,
-# so they accept the whole span from the OTP minimum to the normal maximum.
-_VALIDITY = {"otp": (3, 6, 6), "kvkk": (3, 1440, 6), "sms": (60, 1440, 1440)}
+# (rule, default) of validity minutes, by kind of send.
+_VALIDITY = {"otp": (OtpValidity, 6), "kvkk": (KvkkValidity, 6), "sms": (SmsValidity, 1440)}
 
 
 def _validity(p: Params, kind: str) -> int:
-    low, high, default = _VALIDITY[kind]
-    value = p.integer("validity", default, min=low, max=high)
-    assert value is not None
+    rule, default = _VALIDITY[kind]
+    value: int = p.rule("validity", rule, default)
     return value
 
 
-def _parts(text: str, encoding: int, field: str = "content") -> int:
+def _fit(text: str, encoding: int, field: str = "content") -> tuple[str, int]:
+    """The text as it goes on the air and its parts. Like production, encodings 0 and 1
+    replace what they cannot carry (``Doğrulama`` → ``Dogrulama`` at 0) instead of refusing."""
     try:
-        return segments(text, Encoding(encoding)).parts
+        sent = fit_text(text, Encoding(encoding))[0]
+        return sent, segments(sent, Encoding(encoding)).parts
     except ValidationError as exc:
         raise Params.fail(field, f"{Encoding(encoding).name} kodlamasına uymuyor: {exc}") from None
 
 
 def _custom_id(p: Params) -> str | None:
-    value = p.text("customID")
-    if value is not None and not _CUSTOM_ID.fullmatch(value):
-        raise Params.fail("customID", "en fazla 100 harf, rakam, '-' veya '.'")
+    value: str | None = p.rule("customID", CustomId)
     return value
 
 
@@ -96,10 +108,8 @@ def _periodic(p: Params) -> dict[str, int] | None:
     period = settings.req_int("periodType", min=0, max=4)
     result = {"periodType": period}
     if period == 0:
-        interval = settings.req_int("interval", min=1)
-        amount = settings.req_int("amount", min=1000)
-        if amount % 1000:
-            raise Params.fail("periodicSettings.amount", "1000 ve katları olmalı")
+        interval: int = settings.rule("interval", PeriodInterval, required=True)
+        amount: int = settings.rule("amount", PeriodAmount, required=True)
         result.update(interval=interval, amount=amount)
     return result
 
@@ -140,9 +150,9 @@ def _package(state: GatewayState, p: Params, id_field: str = "id") -> Package:
 async def create_otp(state: GatewayState, p: Params) -> dict[str, Any]:
     """Create a one-recipient OTP package (validity 3–6 minutes)."""
     number = p.number("number")
-    sender = _sender(state, p)
-    content = p.req_str("content")
+    sender = _sender(state, p, otp=True)
     encoding = _encoding(p)
+    content, parts = _fit(p.req_str("content"), encoding)
     sub = Submission(
         type=SmsType.OTP,
         sending_type=SendingType.SINGLE,
@@ -152,7 +162,7 @@ async def create_otp(state: GatewayState, p: Params) -> dict[str, Any]:
         encoding=encoding,
         validity=_validity(p, "otp"),
         numbers=[number],
-        parts=_parts(content, encoding),
+        parts=parts,
         push_url=_push_url(p),
         commercial=p.flag("commercial"),
         custom_id=_custom_id(p),
@@ -161,17 +171,33 @@ async def create_otp(state: GatewayState, p: Params) -> dict[str, Any]:
     return {"pkgID": state.submit(sub, check_duplicate=False).id}
 
 
-def _recipients(
-    p: Params, sending_type: int
-) -> tuple[list[str], list[str] | None, list[str | None] | None]:
+class _Recipients(NamedTuple):
+    numbers: list[str]
+    messages: list[str] | None = None
+    xids: list[str | None] | None = None
+    invalids: list[Any] | None = None
+
+
+def _recipients(p: Params, sending_type: int) -> _Recipients:
     if sending_type == SendingType.SINGLE:
-        return [p.number("number")], None, None
+        return _Recipients([p.number("number")])
     raw = p.array("numbers")
     if not raw:
         raise GatewayError("ERR_EMPTY_SMS_PACKAGE")
-    if sending_type == SendingType.ONE_TO_MANY:
-        return [p.number(f"numbers[{i}]", value) for i, value in enumerate(raw)], None, None
     numbers: list[str] = []
+    if sending_type == SendingType.ONE_TO_MANY:
+        # Production drops the numbers it cannot use and sends to the rest; with none left
+        # the package is empty. The dropped ones are reported beside pkgID.
+        invalids: list[Any] = []
+        for value in raw:
+            number = normalize_number(value)
+            if number is None:
+                invalids.append(value)
+            else:
+                numbers.append(number)
+        if not numbers:
+            raise GatewayError("ERR_EMPTY_SMS_PACKAGE", "geçerli numara yok")
+        return _Recipients(numbers, invalids=invalids)
     messages: list[str] = []
     xids: list[str | None] = []
     for i, value in enumerate(raw):
@@ -179,12 +205,9 @@ def _recipients(
             raise Params.fail(f"numbers[{i}]", '{"nr", "msg"} nesnesi olmalı')
         entry = Params(value)
         numbers.append(entry.number(f"numbers[{i}].nr", value.get("nr")))
-        messages.append(entry.text("msg", required=True) or "")
-        xid = entry.text("xid")
-        if xid is not None and len(xid) > 32:
-            raise Params.fail(f"numbers[{i}].xid", "en fazla 32 karakter")
-        xids.append(xid)
-    return numbers, messages, (xids if any(x is not None for x in xids) else None)
+        messages.append(entry.req_str("msg"))
+        xids.append(entry.rule("xid", Xid))
+    return _Recipients(numbers, messages, xids if any(x is not None for x in xids) else None)
 
 
 @handles(ops.SMS_CREATE)
@@ -200,21 +223,23 @@ async def create(state: GatewayState, p: Params) -> dict[str, Any]:
             sending_type = SendingType.MANY_TO_MANY
         else:
             sending_type = SendingType.ONE_TO_MANY
-    numbers, messages, xids = _recipients(p, sending_type)
+    numbers, messages, xids, invalids = _recipients(p, sending_type)
     sender = _sender(state, p)
     encoding = _encoding(p)
+    item_parts: list[int] | None = None
     if messages is None:
-        content = p.req_str("content")
-        parts, item_parts = _parts(content, encoding), None
+        content, parts = _fit(p.req_str("content"), encoding)
     else:
-        content = p.text("content", "") or ""
-        item_parts = [_parts(m, encoding, f"numbers[{i}].msg") for i, m in enumerate(messages)]
+        content = _fit(p.text("content", "") or "", encoding)[0]
+        fitted = [_fit(m, encoding, f"numbers[{i}].msg") for i, m in enumerate(messages)]
+        messages = [text for text, _ in fitted]
+        item_parts = [count for _, count in fitted]
         parts = item_parts[0]
     sub = Submission(
         type=sms_type or 0,
         sending_type=sending_type,
         sender=sender,
-        title=p.text("title", "") or "",
+        title=p.rule("title", Title, ""),
         content=content,
         encoding=encoding,
         validity=_validity(p, "sms"),
@@ -229,7 +254,8 @@ async def create(state: GatewayState, p: Params) -> dict[str, Any]:
         commercial=p.flag("commercial"),
         custom_id=_custom_id(p),
     )
-    return {"pkgID": state.submit(sub, check_duplicate=True).id}
+    pkg_id = state.submit(sub, check_duplicate=True).id
+    return {"pkgID": pkg_id, "invalids": invalids} if invalids else {"pkgID": pkg_id}
 
 
 @handles(ops.SMS_CREATE_KVKK)
@@ -247,16 +273,17 @@ async def create_kvkk(state: GatewayState, p: Params) -> dict[str, Any]:
     if not first or not last:
         raise Params.fail("number.cfs", "FIRST_NAME ve LAST_NAME zorunlu")
     content = p.req_str("content")
-    if "SHORT_LINK" not in content:
-        raise Params.fail("content", "SHORT_LINK etiketi zorunlu")
+    if KVKK_TAG not in content:
+        raise Params.fail("content", f"{KVKK_TAG} etiketi zorunlu")
     sender = _sender(state, p)
     encoding = _encoding(p)
     token = "".join(state.rng.choice(_LINK_ALPHABET) for _ in range(8))
     text = (
         content.replace("FIRST_NAME", first)
         .replace("LAST_NAME", last)
-        .replace("SHORT_LINK", f"https://kvkk.nodesms.test/{token}")
+        .replace(KVKK_TAG, f"https://kvkk.nodesms.test/{token}")
     )
+    text, parts = _fit(text, encoding)
     sub = Submission(
         type=SmsType.NORMAL,
         sending_type=SendingType.SINGLE,
@@ -266,7 +293,7 @@ async def create_kvkk(state: GatewayState, p: Params) -> dict[str, Any]:
         encoding=encoding,
         validity=_validity(p, "kvkk"),
         numbers=[number],
-        parts=_parts(text, encoding),
+        parts=parts,
         messages=[text],
         push_url=_push_url(p),
         custom_id=_custom_id(p),
@@ -401,7 +428,7 @@ async def inquiry_number(state: GatewayState, p: Params) -> dict[str, Any]:
         finish = state.clock.now()
     if start is None:
         start = _months_before(finish, 1)
-    if start < _months_before(finish, 3):
+    if start < _months_before(finish, INQUIRY_MAX_MONTHS):
         raise GatewayError("ERR_INVALID_DATE_RANGE")
     rows: list[dict[str, Any]] = []
     for pkg in state.in_period(start, finish):
