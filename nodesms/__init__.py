@@ -14,9 +14,11 @@ from ._client import Client
 from ._config import Timeout
 from ._logging import configure_from_env as _configure_from_env
 from ._numbers import normalize_number
+from ._operation import Effect
 from ._paging import AsyncPaginator
 from ._push import PushItem, PushReport, PushStatistics, parse_push
 from ._retry import RetryPolicy
+from ._validate import custom_id_for
 from ._version import __version__
 from .enums import (
     ContactFilter,
@@ -59,6 +61,7 @@ from .errors import (
 from .models import (
     Contact,
     Credit,
+    Gateway,
     GatewayDateTime,
     Group,
     GroupRef,
@@ -78,7 +81,7 @@ from .models import (
     Summary,
     UserInfo,
 )
-from .text import Segments, segments
+from .text import Segments, segments, to_gsm
 
 __all__ = [
     "APIError",
@@ -96,7 +99,9 @@ __all__ = [
     "ContactFilter",
     "Credit",
     "CustomerType",
+    "Effect",
     "Encoding",
+    "Gateway",
     "GatewayDateTime",
     "Group",
     "GroupRef",
@@ -147,9 +152,11 @@ __all__ = [
     "ValidationError",
     "WaitTimeoutError",
     "__version__",
+    "custom_id_for",
     "normalize_number",
     "parse_push",
     "segments",
+    "to_gsm",
 ]
 
 _configure_from_env()

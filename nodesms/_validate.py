@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from ._numbers import normalize_number
 from ._rules import CustomId, conform
 from .errors import ValidationError
+from .text import to_gsm
 
 __all__ = [
     "check_bool",
@@ -62,7 +63,7 @@ def custom_id_for(key: str) -> str:
     """
     key = non_empty_str(key, "key")
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
-    readable = _KEY_SAFE.sub("-", key).strip("-")[:60].rstrip("-")
+    readable = _KEY_SAFE.sub("-", to_gsm(key)).strip("-")[:60].rstrip("-")
     return f"{readable}-{digest}" if readable else f"key-{digest}"
 
 

@@ -87,7 +87,7 @@ async def test_get_takes_query_parameters_only_where_allowed(gateway: GatewayFac
 
 async def test_unknown_path_and_bad_json(gateway: GatewayFactory) -> None:
     _, api = await gateway()
-    reply = await api.call("/sms/list-gateway", {})
+    reply = await api.call("/sms/list-nothing", {})
     assert (reply.status, reply.err["code"]) == (404, "ERR_NOT_FOUND")
     reply = await api.call("/sms/list", raw_body=b"{not json")
     assert (reply.status, reply.err["code"]) == (400, "ERR_BAD_REQUEST")

@@ -56,6 +56,7 @@ from ..enums import (
 )
 from ..errors import ConflictError, NodeSMSError, ValidationError
 from ..models import (
+    Gateway,
     InquiryRecord,
     Message,
     Package,
@@ -510,6 +511,23 @@ class SmsResource(Resource):
             concurrency=concurrency,
         )
 
+    def list_gateway(
+        self, *, page_size: int = MAX_PAGE_SIZE, page_index: int = 0, limit: int | None = None
+    ) -> AsyncPaginator[Gateway]:
+        """The account's delivery routes and the senders each carries (``/sms/list-gateway``).
+
+        Not in the vendor document; production deployments answer it. A deployment without
+        it answers ERR_NOT_FOUND (a :class:`~nodesms.NotFoundError`).
+        """
+        return self._paginate(
+            ops.SMS_LIST_GATEWAY,
+            PagedBody(),
+            page_size=page_size,
+            page_index=page_index,
+            limit=limit,
+            key=_gateway_key,
+        )
+
     async def cancel(
         self, *, pkg_id: int | None = None, uuid: str | None = None, custom_id: str | None = None
     ) -> None:
@@ -777,6 +795,10 @@ def _package_key(pkg: Package) -> int:
 
 def _item_key(item: PackageItem) -> str:
     return item.id
+
+
+def _gateway_key(gateway: Gateway) -> str:
+    return gateway.uuid
 
 
 def _push(url: str | None) -> _PushSettings | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import string
+import uuid
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -20,7 +21,16 @@ from nodesms._rules import (
     Title,
     Xid,
 )
-from nodesms.enums import Encoding, ItemState, PackageFilter, PackageState, SendingType, SmsType
+from nodesms.enums import (
+    Encoding,
+    ItemState,
+    Operator,
+    PackageFilter,
+    PackageState,
+    SenderStatus,
+    SendingType,
+    SmsType,
+)
 from nodesms.errors import ValidationError
 from nodesms.testing._clock import format_wire, from_datetime, to_datetime
 from nodesms.testing._errors import GatewayError
@@ -28,7 +38,7 @@ from nodesms.testing._model import Package, Sender
 from nodesms.testing._params import Params, normalize_number, operator_of
 from nodesms.testing._registry import handles
 from nodesms.testing._state import GatewayState, ListFilter, Submission
-from nodesms.testing._wire import package_items, package_out, page_of
+from nodesms.testing._wire import delivery_date, package_items, package_out, page_of
 from nodesms.text import fit_text, segments
 
 _PENDING = frozenset({int(ItemState.SENDING), int(ItemState.SENT)})
@@ -349,8 +359,51 @@ async def list_items(state: GatewayState, p: Params) -> dict[str, Any]:
     return page_of(indexes, index, size, lambda chunk: package_items(pkg, chunk))
 
 
-def _render_senders(chunk: Sequence[Sender]) -> list[dict[str, Any]]:
-    return [{"uuid": s.uuid, "status": s.status, "title": s.title} for s in chunk]
+def _routes(state: GatewayState) -> list[dict[str, Any]]:
+    """The account's two delivery routes: normal traffic carrying every approved sender, and
+    OTP traffic (with the SIM-change check) carrying the OTP-approved ones."""
+    approved = [s.title for s in state.senders.values() if s.status == SenderStatus.APPROVED]
+    routes = []
+    for kind, senders in (
+        (SmsType.NORMAL, approved),
+        (SmsType.OTP, [title for title in approved if title in state.otp_senders]),
+    ):
+        otp = kind is SmsType.OTP
+        routes.append(
+            {
+                "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{state.username}/{kind.name}")),
+                "smsType": int(kind),
+                "operator": int(Operator.TURKCELL),
+                "subProvider": "nodesms-fake",
+                "isOTP": otp,
+                "simChangeControl": otp,
+                "senders": senders,
+            }
+        )
+    return routes
+
+
+@handles(ops.SMS_LIST_GATEWAY)
+async def list_gateways(state: GatewayState, p: Params) -> dict[str, Any]:
+    """The delivery routes (undocumented; production deployments have it)."""
+    index, size = p.page()
+    return page_of(_routes(state), index, size)
+
+
+def _render_senders(state: GatewayState, chunk: Sequence[Sender]) -> list[dict[str, Any]]:
+    carriers: dict[str, list[str]] = {}
+    for route in _routes(state):
+        for title in route["senders"]:
+            carriers.setdefault(title, []).append(route["uuid"])
+    return [
+        {
+            "uuid": s.uuid,
+            "status": s.status,
+            "title": s.title,
+            "gateways": carriers.get(s.title),
+        }
+        for s in chunk
+    ]
 
 
 @handles(ops.SMS_LIST_SENDER)
@@ -364,7 +417,7 @@ async def list_senders(state: GatewayState, p: Params) -> dict[str, Any]:
         for s in state.senders.values()
         if keyword in s.title.casefold() and (status is None or s.status == status)
     ]
-    return page_of(rows, index, size, _render_senders)
+    return page_of(rows, index, size, lambda chunk: _render_senders(state, chunk))
 
 
 @handles(ops.SMS_CANCEL)
@@ -437,7 +490,7 @@ async def inquiry_number(state: GatewayState, p: Params) -> dict[str, Any]:
         for index, number in enumerate(pkg.numbers):
             if number != gsm:
                 continue
-            delivered = pkg.delivery_time(index)
+            delivered = delivery_date(pkg, index)
             rows.append(
                 {
                     "userUUID": state.user_uuid,
