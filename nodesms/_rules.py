@@ -43,6 +43,9 @@ __all__ = [
 
 T = TypeVar("T")
 
+# The wire's integers are 64-bit: a bound on every int rule keeps huge ints out of the encoder.
+_INT64_MAX = 2**63 - 1
+
 CUSTOM_ID_CHARS = "ASCII letters, digits, '-', '.' and '_'"
 # Underscores are used by production integrations (``sms_20260101_...``), though the vendor
 # text lists only letters, digits, '-' and '.'.
@@ -63,7 +66,7 @@ PAGE_SIZE_MIN, PAGE_SIZE_MAX = 10, 1000
 PageSize = Annotated[
     int, Meta(ge=PAGE_SIZE_MIN, le=PAGE_SIZE_MAX, description="an integer from 10 to 1000")
 ]
-PageIndex = Annotated[int, Meta(ge=0, description="an integer >= 0")]
+PageIndex = Annotated[int, Meta(ge=0, le=_INT64_MAX, description="an integer >= 0")]
 
 OtpValidity = Annotated[int, Meta(ge=3, le=6, description="an integer from 3 to 6")]
 """Minutes an OTP stays valid (gateway default 6)."""
@@ -73,9 +76,9 @@ SmsValidity = Annotated[int, Meta(ge=60, le=1440, description="an integer from 6
 # from the OTP minimum to the normal maximum.
 KvkkValidity = Annotated[int, Meta(ge=3, le=1440, description="an integer from 3 to 1440")]
 
-PeriodInterval = Annotated[int, Meta(ge=1, description="an integer >= 1")]
+PeriodInterval = Annotated[int, Meta(ge=1, le=_INT64_MAX, description="an integer >= 1")]
 PeriodAmount = Annotated[
-    int, Meta(ge=1000, multiple_of=1000, description="1000 or a multiple of it")
+    int, Meta(ge=1000, le=_INT64_MAX, multiple_of=1000, description="1000 or a multiple of it")
 ]
 
 FieldName = Annotated[
