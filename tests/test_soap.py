@@ -1013,11 +1013,11 @@ async def test_zeep_calls_the_gateway_through_the_wsdl(nodesms_gateway: FakeGate
     assert packages[1].xids == ["x"]
     soap = [r for r in gw.requests if r.protocol == "soap"]
     assert [(r.operation, r.authenticated, r.username) for r in soap] == [
-        ("getUserCredit", True, "test"),
-        ("sendSms", True, "test"),
-        ("sendSms", True, "test"),
-        ("getUserCredit", True, "test"),
-        ("sendSms", True, "test"),
+        ("getUserCredit", True, gw.username),
+        ("sendSms", True, gw.username),
+        ("sendSms", True, gw.username),
+        ("getUserCredit", True, gw.username),
+        ("sendSms", True, gw.username),
     ]
     assert all("password" not in r.params for r in soap)
     async with gw.client(protocol="soap") as client:

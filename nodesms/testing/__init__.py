@@ -23,14 +23,22 @@ Documented choices of the simulator:
 
 from nodesms.testing._errors import ERRORS, GatewayError
 from nodesms.testing._faults import Fault, FaultKind, Faults
-from nodesms.testing._gateway import DEFAULT_OTP_SENDERS, DEFAULT_SENDERS, FakeGateway
+from nodesms.testing._gateway import (
+    DEFAULT_OTP_SENDERS,
+    DEFAULT_PASSWORD,
+    DEFAULT_SENDERS,
+    DEFAULT_USERNAME,
+    FakeGateway,
+)
 from nodesms.testing._model import Contact, Group, ImportResult, MoRequest, Package, Sender
 from nodesms.testing._push import PushRecord
 from nodesms.testing._server import RecordedRequest
 
 __all__ = [
     "DEFAULT_OTP_SENDERS",
+    "DEFAULT_PASSWORD",
     "DEFAULT_SENDERS",
+    "DEFAULT_USERNAME",
     "ERRORS",
     "Contact",
     "FakeGateway",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import ssl as ssl_module
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
@@ -37,7 +38,13 @@ from nodesms.testing._state import GatewayState
 if TYPE_CHECKING:
     from nodesms import Client
 
-__all__ = ["DEFAULT_OTP_SENDERS", "DEFAULT_SENDERS", "FakeGateway"]
+__all__ = [
+    "DEFAULT_OTP_SENDERS",
+    "DEFAULT_PASSWORD",
+    "DEFAULT_SENDERS",
+    "DEFAULT_USERNAME",
+    "FakeGateway",
+]
 
 DEFAULT_SENDERS: Mapping[str, SenderStatus] = {
     "NODESMS": SenderStatus.APPROVED,
@@ -48,6 +55,11 @@ DEFAULT_SENDERS: Mapping[str, SenderStatus] = {
 }
 """The account's sender names unless ``senders=`` is given: three approved, one pending, one
 banned. Only approved senders may send."""
+
+DEFAULT_USERNAME = "nodesms"
+"""The account's user name unless ``username=`` is given (also the standalone server's)."""
+DEFAULT_PASSWORD = "nodesms-fake"
+"""Its password unless ``password=`` is given: ASCII, so that any client can type it."""
 
 DEFAULT_OTP_SENDERS: frozenset[str] = frozenset({"NODESMS", "ACME"})
 """The senders approved for OTP unless ``otp_senders=`` is given (``TEST`` is approved for
@@ -72,7 +84,7 @@ class FakeGateway:
         host: interface to listen on.
         port: port (0: a free one; see :attr:`base_url`).
         username: the account's user name.
-        password: its password (the default has a Turkish letter: Basic auth is UTF-8).
+        password: its password (Basic auth is read as UTF-8, so Turkish letters work).
         credit: the starting credit balance.
         clock: ``"manual"`` (nothing moves until :meth:`advance`) or ``"real"``.
         senders: sender names, as ``{title: SenderStatus}`` or an iterable of approved titles
@@ -95,6 +107,9 @@ class FakeGateway:
         ip_restriction: whether the account has the IP restriction that ``/contact/delete``
             and ``/contact/delete-group`` require (else SMS01).
         tick: with the real clock, how often (seconds) the background task moves packages.
+        ssl: a server-side ``ssl.SSLContext`` to serve HTTPS (``base_url`` is then https).
+        control: serve the control API under ``/_fake/`` (clock, faults, MO messages,
+            recorded requests, for curl and other languages; see :mod:`nodesms.testing._control`).
     """
 
     def __init__(
@@ -102,8 +117,8 @@ class FakeGateway:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        username: str = "test",
-        password: str = "test-Şifre-1",
+        username: str = DEFAULT_USERNAME,
+        password: str = DEFAULT_PASSWORD,
         credit: int = 100_000,
         clock: Literal["manual", "real"] = "manual",
         senders: Mapping[str, int] | Iterable[str] | None = None,
@@ -118,6 +133,8 @@ class FakeGateway:
         import_delay: float = 0.5,
         ip_restriction: bool = True,
         tick: float = 0.1,
+        ssl: ssl_module.SSLContext | None = None,
+        control: bool = False,
     ) -> None:
         if error_http_status != "mapped" and not isinstance(error_http_status, int):
             raise ValueError("error_http_status must be 'mapped' or an HTTP status")
@@ -132,6 +149,8 @@ class FakeGateway:
         self._username = username
         self._password = password
         self._tick = tick
+        self._ssl = ssl
+        self._control = control
         self._clock = Clock(clock)
         self._state = GatewayState(
             clock=self._clock,
@@ -180,6 +199,10 @@ class FakeGateway:
                 raise
         else:
             soap.install(app, self._server)
+        if self._control:
+            from nodesms.testing._control import install as install_control
+
+            install_control(app, self)
         app.router.add_route("*", "/{tail:.*}", self._server.not_found)
         return app
 
@@ -195,7 +218,7 @@ class FakeGateway:
         runner = web.AppRunner(self._make_app(), access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, self._host, self._port)
+            site = web.TCPSite(runner, self._host, self._port, ssl_context=self._ssl)
             await site.start()
         except BaseException:
             await runner.cleanup()
@@ -203,7 +226,8 @@ class FakeGateway:
         self._runner = runner
         host, port = runner.addresses[0][:2]
         shown = f"[{host}]" if ":" in host else host
-        self._base_url = f"http://{shown}:{port}"
+        scheme = "https" if self._ssl is not None else "http"
+        self._base_url = f"{scheme}://{shown}:{port}"
         if self._clock.mode == "real":
             self._ticker = asyncio.get_running_loop().create_task(self._run_clock())
 
