@@ -251,7 +251,10 @@ class Client:
 
         ::
 
-            data = await client.request("/sms/get-mo", {"startDate": "2026-01-01 00:00"})
+            try:
+                data = await client.request("/sms/get-mo", {"startDate": "2026-01-01 00:00"})
+            except nodesms.NotFoundError:
+                data = None  # this deployment has no /sms/get-mo
 
         It goes the way every method goes: the same auth, retries, errors and logging.
 

@@ -56,7 +56,8 @@ def custom_id_for(key: str) -> str:
     ids, however long or odd they are (a UUID, a path, Turkish letters). Use it to make sends
     from a queue exactly-once across retries and restarts::
 
-        await client.sms.create(..., custom_id=nodesms.custom_id_for(job.id))
+        await client.sms.create(sender="ACME", title="Sipariş", content="Siparişiniz yolda",
+                                number="0555 123 45 67", custom_id=nodesms.custom_id_for(job.id))
 
     Raises:
         ValidationError: ``key`` is not a non-empty string.

@@ -75,10 +75,10 @@ class FakeGateway:
 
         async with FakeGateway() as gw:
             async with gw.client() as client:
-                sent = await client.sms.create(sender="NODESMS", content="Merhaba",
-                                               numbers=["905321234567"])
-            await gw.advance(10)            # manual clock: packages move only now
-            assert gw.package(sent.pkg_id).state == PackageState.COMPLETED
+                sent = await client.sms.create(sender="NODESMS", title="Kampanya",
+                                               content="Merhaba", numbers=["905321234567"])
+            await gw.advance(60)            # manual clock: packages move only now
+            assert gw.package(sent.pkg_id).state == nodesms.PackageState.COMPLETED
 
     Args:
         host: interface to listen on.
