@@ -19,6 +19,14 @@ Documented choices of the simulator:
   finishDate + 1 minute`` (the finish minute is included whole).
 - Error HTTP statuses: see :mod:`nodesms.testing._errors` (``error_http_status="mapped"``).
 - ``/contact/set-blacklist`` with ``returnInvalids``: ``{"status": 1, "invalids": [...]}``.
+- Production behaviours (REFERENCE.md, "Observed in production clients"): encodings 0 and 1
+  replace what they cannot carry; customIDs may hold ``_``; ``/sms/create-otp`` needs a sender
+  in ``otp_senders``; a one-to-many package drops invalid numbers (``{"pkgID", "invalids"}``);
+  ``[]`` is an empty body; packages carry ``isScheculed`` and ``isScheduled``; only delivered
+  items have a ``deliveryDate``; ``/sms/list-gateway`` answers two routes (normal and OTP).
+- Input rules are the client's (:mod:`nodesms._rules`, :func:`nodesms.normalize_number`).
+- ``FakeGateway(control=True)`` (on in the standalone server) serves a control API under
+  ``/_fake/``: see :mod:`nodesms.testing._control`.
 """
 
 from nodesms.testing._errors import ERRORS, GatewayError

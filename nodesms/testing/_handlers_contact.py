@@ -14,7 +14,7 @@ from nodesms.errors import ValidationError
 from nodesms.testing._clock import format_wire
 from nodesms.testing._errors import GatewayError
 from nodesms.testing._model import Contact, Group, ImportResult, MoRequest
-from nodesms.testing._params import Params, normalize_number
+from nodesms.testing._params import Params, normalize_number, shown, split_numbers
 from nodesms.testing._registry import handles
 from nodesms.testing._state import GatewayState
 from nodesms.testing._wire import page_of
@@ -446,16 +446,9 @@ async def set_blacklist(state: GatewayState, p: Params) -> dict[str, Any]:
     if len(uuids) + len(gsms) > SET_BLACKLIST_MAX:
         raise GatewayError("ERR_REQUEST_PARAM_LIMIT", f"en fazla {SET_BLACKLIST_MAX}")
     return_invalids = p.flag("returnInvalids")
-    valid: list[str] = []
-    invalids: list[Any] = []
-    for value in gsms:
-        number = normalize_number(value)
-        if number is None:
-            invalids.append(value)
-        else:
-            valid.append(number)
+    valid, invalids = split_numbers(gsms)
     if invalids and not return_invalids:
-        raise Params.fail("gsms", f"geçersiz numara {invalids[0]!r}")
+        raise Params.fail("gsms", f"geçersiz numara {shown(invalids[0])}")
     for uuid in uuids:
         contact = state.active_contact(uuid)
         if contact is not None:

@@ -35,7 +35,7 @@ from nodesms.errors import ValidationError
 from nodesms.testing._clock import format_wire, from_datetime, to_datetime
 from nodesms.testing._errors import GatewayError
 from nodesms.testing._model import Package, Sender
-from nodesms.testing._params import Params, normalize_number, operator_of
+from nodesms.testing._params import Params, normalize_number, operator_of, split_numbers
 from nodesms.testing._registry import handles
 from nodesms.testing._state import GatewayState, ListFilter, Submission
 from nodesms.testing._wire import delivery_date, package_items, package_out, page_of
@@ -194,20 +194,14 @@ def _recipients(p: Params, sending_type: int) -> _Recipients:
     raw = p.array("numbers")
     if not raw:
         raise GatewayError("ERR_EMPTY_SMS_PACKAGE")
-    numbers: list[str] = []
     if sending_type == SendingType.ONE_TO_MANY:
         # Production drops the numbers it cannot use and sends to the rest; with none left
         # the package is empty. The dropped ones are reported beside pkgID.
-        invalids: list[Any] = []
-        for value in raw:
-            number = normalize_number(value)
-            if number is None:
-                invalids.append(value)
-            else:
-                numbers.append(number)
+        numbers, invalids = split_numbers(raw)
         if not numbers:
             raise GatewayError("ERR_EMPTY_SMS_PACKAGE", "geçerli numara yok")
         return _Recipients(numbers, invalids=invalids)
+    numbers = []
     messages: list[str] = []
     xids: list[str | None] = []
     for i, value in enumerate(raw):

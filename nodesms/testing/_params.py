@@ -20,7 +20,7 @@ from nodesms.errors import ValidationError
 from nodesms.testing._clock import parse_input_date
 from nodesms.testing._errors import GatewayError
 
-__all__ = ["Params", "normalize_number", "operator_of"]
+__all__ = ["Params", "normalize_number", "operator_of", "shown", "split_numbers"]
 
 _MISSING = object()
 
@@ -41,6 +41,27 @@ def normalize_number(value: object) -> str | None:
             return None
         text = value.strip() if isinstance(value, str) else str(value)
         return text if is_wire_number(text) else None
+
+
+def split_numbers(values: list[Any]) -> tuple[list[str], list[Any]]:
+    """``(valid, invalid)``: the normalised numbers, and the values that are none."""
+    valid: list[str] = []
+    invalid: list[Any] = []
+    for value in values:
+        number = normalize_number(value)
+        if number is None:
+            invalid.append(value)
+        else:
+            valid.append(number)
+    return valid, invalid
+
+
+def shown(value: object) -> str:
+    """A value for an error message: short, and never an int too long for ``repr``."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return "<a very long number>"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # The prefix → operator mapping of the simulator (documented in nodesms.testing).
@@ -228,7 +249,7 @@ class Params:
                 raise self.fail(name, "zorunlu alan")
         number = normalize_number(value)
         if number is None:
-            raise self.fail(name, f"geçersiz numara {value!r}")
+            raise self.fail(name, f"geçersiz numara {shown(value)}")
         return number
 
     def page(self) -> tuple[int, int]:
