@@ -9,11 +9,13 @@ from .errors import ValidationError
 __all__ = ["is_wire_number", "mask_number", "normalize_number"]
 
 _SEPARATORS = re.compile(r"[\s\-().\u00a0/]+")
-# Landlines are refused. Every number field of the API is a "gsm" or a recipient ("nr"), every
-# example in the vendor text is a 905xx mobile number, and the Operator constants are the four
-# mobile operators (Turkcell, Vodafone, TurkTelekom, Netgsm): a Turkish number the gateway can
-# deliver to is 90 + a 10-digit national number starting with 5. Accepting 0212... here would
-# only move the failure from the caller's line to the gateway's answer.
+# Landlines are refused, decided from REFERENCE.md: every number field of the API is a "gsm" or
+# a recipient ("nr"), inquiry-number asks for "the full number with country code" of a gsm,
+# every example is a 905xx mobile number, and the Operator constants are the four mobile
+# operators (Turkcell, Vodafone, TurkTelekom, Netgsm). So a Turkish number the gateway can
+# deliver to is 90 + a 10-digit national number starting with 5, and the embedded gateway,
+# which imitates production, refuses the rest. Accepting 0212... here would only move the
+# failure from the caller's line to the gateway's answer.
 _TR_MOBILE = re.compile(r"5\d{9}")
 _TR_LANDLINE = re.compile(r"[2-48]\d{9}")
 # E.164 allows at most 15 digits; the shortest real international numbers have 8.
