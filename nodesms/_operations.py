@@ -145,7 +145,7 @@ def adhoc(path: object, result: Any, effect: object) -> Operation[Any]:
     try:
         msgspec.json.Decoder(wanted)
         hash(wanted)
-    except TypeError:
+    except (TypeError, ValueError):  # ValueError: a value too odd even to repr (a huge int)
         raise ValidationError(
             "expected None or a type msgspec can decode into", field="result"
         ) from None

@@ -113,6 +113,10 @@ def conform(value: Any, rule: Any, field: str, *, strict: bool = True) -> Any:
         return msgspec.convert(value, rule, strict=strict)
     except msgspec.ValidationError as exc:
         raise ValidationError(_reason(str(exc), rule), field=field) from None
+    except UnicodeEncodeError:  # msgspec reads a str as UTF-8: a lone surrogate cannot be
+        raise ValidationError(
+            "contains a lone surrogate, which cannot be sent", field=field
+        ) from None
 
 
 def _reason(message: str, rule: Any) -> str:

@@ -241,3 +241,78 @@ def test_parse_push_refuses_anything_odd_with_a_validation_error(body: Any, why:
     with pytest.raises(ValidationError) as caught:
         nodesms.parse_push(body)
     assert caught.value.field in ("body", "items.lastUpdate"), why
+
+
+# Every parameter of every method, given each hostile value: a ValidationError (nothing sent),
+# the gateway's own refusal (an APIError), or success; never any other exception.
+HOSTILE: list[Any] = [object(), 1.5, HUGE, SURROGATE, FAR, [object()], b"x", -1, "", {1: object()}]
+BASELINES: dict[str, dict[str, Any]] = {
+    "sms.create_otp": OTP,
+    "sms.create": {**SEND, "number": NUMBER},
+    "sms.create_kvkk": {
+        "number": NUMBER,
+        "first_name": "A",
+        "last_name": "B",
+        "sender": "ACME",
+        "content": "SHORT_LINK",
+    },
+    "sms.list": {},
+    "sms.list_item": {"pkg_id": 1},
+    "sms.list_sender": {},
+    "sms.list_gateway": {},
+    "sms.cancel": {"pkg_id": 1},
+    "sms.recreate": {"pkg_id": 1, "title": "T"},
+    "sms.summary": {},
+    "sms.inquiry_number": {"gsm": NUMBER},
+    "contact.create": {"gsm": NUMBER},
+    "contact.update": {"uuid": "u"},
+    "contact.delete": {"uuids": ["u"]},
+    "contact.import_": {"rows": [(NUMBER,)], "columns": ["gsm"]},
+    "contact.list": {},
+    "contact.create_group": {"title": "G"},
+    "contact.update_group": {"uuid": "u", "title": "G"},
+    "contact.delete_group": {"uuid": "u"},
+    "contact.list_group": {},
+    "contact.set_blacklist": {"status": True, "gsms": [NUMBER]},
+    "mo.list_request": {},
+    "request": {"path": "/user/credit"},
+}
+
+
+def _method(dotted: str) -> Any:
+    from nodesms.resources.contact import ContactResource
+    from nodesms.resources.mo import MoResource
+    from nodesms.resources.sms import SmsResource
+
+    areas = {"sms": SmsResource, "contact": ContactResource, "mo": MoResource}
+    area, _, name = dotted.partition(".")
+    return getattr(areas[area], name) if name else getattr(Client, area)
+
+
+def test_every_method_of_every_area_is_covered() -> None:
+    from nodesms._operations import OPERATIONS
+
+    covered = set(BASELINES)
+    assert {op.method for op in OPERATIONS if op.method != "user.credit"} <= covered
+
+
+@pytest.mark.parametrize("method", list(BASELINES))
+async def test_hostile_values_never_leak(
+    nodesms_gateway: FakeGateway, nodesms_client: Client, method: str
+) -> None:
+    area, _, action = method.partition(".")
+    bound = getattr(getattr(nodesms_client, area), action) if action else nodesms_client.request
+    names = [n for n in inspect.signature(_method(method)).parameters if n != "self"]
+    assert set(BASELINES[method]) <= set(names)
+    for name in names:
+        for value in HOSTILE:
+            before = len(nodesms_gateway.requests)
+            where = f"{method}({name}=<{type(value).__name__}>)"
+            try:
+                outcome = bound(**{**BASELINES[method], name: value})
+                await outcome  # a coroutine, or a paginator: awaiting it fetches a page
+            except ValidationError as exc:
+                assert exc.field, where  # noqa: PT017 (many cases in one loop, one gateway)
+                assert len(nodesms_gateway.requests) == before, where
+            except nodesms.APIError:
+                pass  # the gateway refused it: a typed answer, not a leak
