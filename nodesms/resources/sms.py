@@ -862,7 +862,7 @@ def _personal(
     else:
         pairs = items(messages, "messages")
     out: list[_PersonalNumber] = []
-    texts: list[tuple[int, str, str, str | None]] = []
+    auto = isinstance(encoding, str)  # "auto" (anything else was refused with the content)
     for index, entry in enumerate(pairs):
         where = f"messages[{index}]"
         xid: object = None
@@ -874,17 +874,16 @@ def _personal(
             raise ValidationError(
                 "expected a nodesms.Message or a (number, text) pair", field=where
             )
-        checked = non_empty_str(text, where)
-        texts.append(
-            (index, check_number(recipient, where), checked, opt_rule(xid, Xid, f"{where}.xid"))
+        sent, needed = _fit(non_empty_str(text, where), encoding, where)
+        if auto:
+            chosen = max(chosen, needed)  # "auto" never changes the text: only the choice
+        out.append(
+            _PersonalNumber(
+                nr=check_number(recipient, where), msg=sent, xid=opt_rule(xid, Xid, f"{where}.xid")
+            )
         )
-        if encoding == "auto":
-            chosen = max(chosen, _fit(checked, encoding, where)[1])
-    if not texts:
+    if not out:
         raise ValidationError("must not be empty", field="messages")
-    for index, nr, text, xid_value in texts:
-        sent = _fit(text, chosen, f"messages[{index}]")[0]
-        out.append(_PersonalNumber(nr=nr, msg=sent, xid=xid_value))
     return out, chosen
 
 
