@@ -24,6 +24,7 @@ __all__ = [
     "check_custom_id",
     "check_enum",
     "check_int",
+    "check_range",
     "custom_id_for",
     "exactly_one",
     "items",
@@ -79,6 +80,16 @@ def check_custom_id(value: object) -> str:
 def opt_rule(value: Any, rule: Any, field: str) -> Any:
     """``None``, or ``value`` checked against one of :mod:`nodesms._rules`' types."""
     return None if value is None else conform(value, rule, field)
+
+
+def check_range(value: object, low: int, high: int, field: str) -> int | None:
+    """``None``, or ``value`` if it is an int in ``low..high`` (prefer a rule of
+    :mod:`nodesms._rules` where the gateway has one, such as ``SmsValidity``)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(f"must be an integer from {low} to {high}", field=field)
+    return value
 
 
 def check_int(value: object, field: str, *, low: int = 1) -> int:
