@@ -15,7 +15,9 @@ from ._bulk_types import BulkFailure, BulkProgress, BulkResult
 from ._lazy import lazy_attributes
 from ._logging import configure_from_env as _configure_from_env
 from ._numbers import normalize_number
+from ._operation import Effect
 from ._push import PushItem, PushReport, PushStatistics, parse_push
+from ._validate import custom_id_for
 from ._version import __version__
 from .enums import (
     ContactFilter,
@@ -58,6 +60,7 @@ from .errors import (
 from .models import (
     Contact,
     Credit,
+    Gateway,
     GatewayDateTime,
     Group,
     GroupRef,
@@ -77,7 +80,7 @@ from .models import (
     Summary,
     UserInfo,
 )
-from .text import Segments, segments
+from .text import Segments, segments, to_gsm
 
 if TYPE_CHECKING:
     from ._client import Client
@@ -103,7 +106,9 @@ __all__ = [
     "ContactFilter",
     "Credit",
     "CustomerType",
+    "Effect",
     "Encoding",
+    "Gateway",
     "GatewayDateTime",
     "Group",
     "GroupRef",
@@ -156,9 +161,11 @@ __all__ = [
     "ValidationError",
     "WaitTimeoutError",
     "__version__",
+    "custom_id_for",
     "normalize_number",
     "parse_push",
     "segments",
+    "to_gsm",
 ]
 
 # The client and what builds on aiohttp are imported on first use: ``import nodesms`` (and

@@ -7,7 +7,7 @@ import ssl as ssl_module
 from collections.abc import Sequence
 from datetime import tzinfo
 from types import TracebackType
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast, overload
 
 import aiohttp
 import msgspec
@@ -17,7 +17,8 @@ from ._config import Secret, Timeout, as_timeout, resolve_credentials
 from ._dates import GATEWAY_TZ
 from ._json import JsonProtocol
 from ._network import Network
-from ._operation import Operation
+from ._operation import Effect, Operation
+from ._operations import adhoc
 from ._otel import observer
 from ._retry import RetryPolicy
 from ._transport import (
@@ -147,6 +148,7 @@ class Client:
             self._timeout,
             self._retry,
         )
+        self._calls = calls
         self.sms = SmsResource(calls)
         self.user = UserResource(calls)
         self.contact = ContactResource(calls)
@@ -230,6 +232,68 @@ class Client:
             f"nodesms.Client(base_url={connection.base_url!r}, "
             f"username={connection.username!r}, protocol={self._protocol_name!r})"
         )
+
+    @overload
+    async def request(
+        self,
+        path: str,
+        body: object = None,
+        *,
+        result: None = None,
+        effect: Effect | Literal["read", "idempotent", "write"] = "write",
+    ) -> Any: ...
+
+    @overload
+    async def request(
+        self,
+        path: str,
+        body: object = None,
+        *,
+        result: type[T],
+        effect: Effect | Literal["read", "idempotent", "write"] = "write",
+    ) -> T: ...
+
+    async def request(
+        self,
+        path: str,
+        body: object = None,
+        *,
+        result: Any = None,
+        effect: Effect | Literal["read", "idempotent", "write"] = "write",
+    ) -> Any:
+        """Call an endpoint nodesms has no method for, such as ``/sms/get-mo``.
+
+        ::
+
+            try:
+                data = await client.request("/sms/get-mo", {"startDate": "2026-01-01 00:00"})
+            except nodesms.NotFoundError:
+                data = None  # this deployment has no /sms/get-mo
+
+        It goes the way every method goes: the same auth, retries, errors and logging.
+
+        Args:
+            path: the endpoint, ``/area/action``.
+            body: the JSON body: a mapping, a list, a msgspec Struct, or ``None`` (``{}``).
+            result: ``None`` to get the envelope's ``data`` as builtins (dicts, lists...), or a
+                type (a msgspec Struct, ``list[int]``...) to decode it into.
+            effect: what the call does, which decides its retries: ``"write"`` (the
+                default: retried only where the request provably never arrived),
+                ``"idempotent"`` or ``"read"`` (retried on every transient failure).
+
+        Raises:
+            ValidationError: a bad path, body, result type or effect; nothing was sent.
+            APIError: the gateway refused (as for every method).
+        """
+        op = adhoc(path, result, effect)
+        if body is None:
+            payload = None
+        else:
+            try:
+                payload = msgspec.Raw(msgspec.json.encode(body))
+            except (TypeError, ValueError, OverflowError, UnicodeEncodeError) as exc:
+                raise ValidationError(f"cannot be sent as JSON: {exc}", field="body") from None
+        return await self._calls.call(op, cast(msgspec.Struct | None, payload))
 
 
 class Calls:

@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from ._rules import MINUTE_FORMAT, SECOND_FORMAT
 from .errors import ValidationError
 
 __all__ = [
@@ -53,17 +54,20 @@ def to_gateway(value: datetime, tz: tzinfo, field: str) -> datetime:
         )
     if value.tzinfo is None or value.utcoffset() is None:
         return value.replace(tzinfo=tz)
-    return value.astimezone(tz)
+    try:
+        return value.astimezone(tz)
+    except (OverflowError, ValueError):  # datetime.max in UTC is past year 9999 in Istanbul
+        raise ValidationError("is out of the range of dates", field=field) from None
 
 
 def wire_minute(value: datetime, tz: tzinfo, field: str) -> str:
     """``yyyy-MM-dd HH:mm`` in the gateway's zone (list filters, sendingDate)."""
-    return to_gateway(value, tz, field).strftime("%Y-%m-%d %H:%M")
+    return to_gateway(value, tz, field).strftime(MINUTE_FORMAT)
 
 
 def wire_second(value: datetime, tz: tzinfo, field: str) -> str:
     """``yyyy-MM-dd HH:mm:ss`` in the gateway's zone (trustDate)."""
-    return to_gateway(value, tz, field).strftime("%Y-%m-%d %H:%M:%S")
+    return to_gateway(value, tz, field).strftime(SECOND_FORMAT)
 
 
 def gateway_now(tz: tzinfo) -> datetime:
@@ -77,9 +81,12 @@ def next_minute(value: datetime) -> datetime:
 
 
 def add_months(value: datetime, months: int) -> datetime:
-    """``value`` plus calendar months, clamped to the last day of the target month."""
+    """``value`` plus calendar months, clamped to the last day of the target month (and to
+    ``datetime.max`` past year 9999)."""
     month_index = value.month - 1 + months
     year, month = value.year + month_index // 12, month_index % 12 + 1
+    if year > datetime.max.year:
+        return datetime.max.replace(tzinfo=value.tzinfo)
     for day in (value.day, 30, 29, 28):
         try:
             return value.replace(year=year, month=month, day=day)

@@ -12,12 +12,18 @@ Names are ``AREA_ACTION`` so that they are unique across areas (``SMS_LIST``,
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 
+import msgspec
+
 from ._operation import Effect, Operation
+from .errors import ValidationError
 from .models import (
     Contact,
     Credit,
+    Gateway,
     Group,
     InquiryRecord,
     ListData,
@@ -50,11 +56,13 @@ __all__ = [
     "SMS_CREATE_OTP",
     "SMS_INQUIRY_NUMBER",
     "SMS_LIST",
+    "SMS_LIST_GATEWAY",
     "SMS_LIST_ITEM",
     "SMS_LIST_SENDER",
     "SMS_RECREATE",
     "SMS_SUMMARY",
     "USER_CREDIT",
+    "adhoc",
     "by_path",
     "by_soap",
     "reference_table",
@@ -73,6 +81,9 @@ SMS_CANCEL = Operation("/sms/cancel", _StatusData, Effect.WRITE, soap="cancelSms
 SMS_RECREATE = Operation("/sms/recreate", _PkgIdData, Effect.WRITE, get=True)
 SMS_SUMMARY = Operation("/sms/summary", Summary, get=True)
 SMS_INQUIRY_NUMBER = Operation("/sms/inquiry-number", ListData[InquiryRecord], get=True)
+# Not in the vendor text; production deployments answer it (REFERENCE.md, "Observed in
+# production clients").
+SMS_LIST_GATEWAY = Operation("/sms/list-gateway", ListData[Gateway], get=True)
 
 CONTACT_CREATE = Operation("/contact/create", Contact, Effect.WRITE)
 CONTACT_UPDATE = Operation("/contact/update", _StatusData, Effect.IDEMPOTENT)
@@ -107,6 +118,45 @@ def by_path(path: str) -> Operation[Any] | None:
 def by_soap(name: str) -> Operation[Any] | None:
     """The operation with a SOAP name (``"sendSms"``), if any."""
     return _BY_SOAP.get(name)
+
+
+_PATH = re.compile(r"(?:/[A-Za-z0-9_\-]+)+")
+_EFFECTS = {"read": Effect.READ, "idempotent": Effect.IDEMPOTENT, "write": Effect.WRITE}
+
+
+def adhoc(path: object, result: Any, effect: object) -> Operation[Any]:
+    """An operation the table does not have, for ``client.request(...)``.
+
+    Raises:
+        ValidationError: ``path`` is not a plain ``/area/action`` path (so that a request can
+            never leave for another origin), ``result`` is no type msgspec decodes into, or
+            ``effect`` is not ``"read"``, ``"idempotent"`` or ``"write"`` (or the Effect).
+    """
+    if not isinstance(path, str) or not _PATH.fullmatch(path):
+        raise ValidationError(
+            "must be a path such as '/sms/get-mo' (letters, digits, '-', '_' between slashes)",
+            field="path",
+        )
+    if isinstance(effect, str):
+        effect = _EFFECTS.get(effect, effect)
+    if not isinstance(effect, Effect) or effect is Effect.CREATE:
+        raise ValidationError("must be 'read', 'idempotent' or 'write'", field="effect")
+    wanted: Any = Any if result is None else result
+    try:
+        msgspec.json.Decoder(wanted)
+        hash(wanted)
+    except (TypeError, ValueError):  # ValueError: a value too odd even to repr (a huge int)
+        raise ValidationError(
+            "expected None or a type msgspec can decode into", field="result"
+        ) from None
+    return _adhoc(path, wanted, effect)
+
+
+@functools.lru_cache(maxsize=64)
+def _adhoc(path: str, result: Any, effect: Effect) -> Operation[Any]:
+    # The same arguments give the same object: the transport keeps a decoder per operation.
+    known = _BY_PATH.get(path)
+    return Operation(path, result, effect, get=known.get if known else False)
 
 
 def reference_table() -> str:

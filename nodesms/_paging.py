@@ -23,6 +23,7 @@ from typing import Generic, TypeVar
 
 import msgspec
 
+from ._rules import PAGE_SIZE_MAX, PAGE_SIZE_MIN, PageIndex, PageSize, conform
 from .errors import ResponseError, ValidationError
 from .models import Page
 
@@ -33,8 +34,8 @@ T = TypeVar("T")
 PageFetcher = Callable[[int, int], Awaitable[Page[T]]]
 """``fetch(page_index, page_size)`` → one page."""
 
-MAX_PAGE_SIZE = 1000
-MIN_PAGE_SIZE = 10
+MAX_PAGE_SIZE = PAGE_SIZE_MAX
+MIN_PAGE_SIZE = PAGE_SIZE_MIN
 MAX_CONCURRENCY = 32
 
 # Pages in a row that bring nothing new before the walk gives up on the gateway. Under heavy
@@ -62,15 +63,8 @@ def check_page_args(
     page_size: int, page_index: int, limit: int | None, concurrency: int = 1
 ) -> None:
     """Validate paging arguments before anything is sent."""
-    if isinstance(page_size, bool) or not isinstance(page_size, int):
-        raise ValidationError("must be an int", field="page_size")
-    if not MIN_PAGE_SIZE <= page_size <= MAX_PAGE_SIZE:
-        raise ValidationError(
-            f"must be between {MIN_PAGE_SIZE} and {MAX_PAGE_SIZE}, got {page_size}",
-            field="page_size",
-        )
-    if isinstance(page_index, bool) or not isinstance(page_index, int) or page_index < 0:
-        raise ValidationError("must be an int >= 0", field="page_index")
+    conform(page_size, PageSize, "page_size")
+    conform(page_index, PageIndex, "page_index")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise ValidationError("must be an int >= 0", field="limit")
     if (

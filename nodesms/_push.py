@@ -108,11 +108,11 @@ def _moment(text: str | None, tz: tzinfo) -> datetime | None:
         return None
     try:
         value = parse_iso(text.strip())
-    except ValueError:
-        raise ValidationError(f"invalid lastUpdate {text!r}", field="items.lastUpdate") from None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=tz)
-    return value.astimezone(tz)
+        return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
+    except (ValueError, OverflowError):  # not a date, or one past year 9999 in the zone
+        raise ValidationError(
+            f"invalid lastUpdate {text[:40]!r}", field="items.lastUpdate"
+        ) from None
 
 
 def parse_push(body: bytes | str, *, tz: tzinfo = GATEWAY_TZ) -> PushReport:
@@ -127,10 +127,16 @@ def parse_push(body: bytes | str, *, tz: tzinfo = GATEWAY_TZ) -> PushReport:
         ValidationError: the body is not a push (not JSON, missing ``pkg``, wrong types), or
             an array that does not hold exactly one report.
     """
+    if not isinstance(body, (bytes, bytearray, memoryview, str)):
+        raise ValidationError(f"expected bytes or str, got {type(body).__name__}", field="body")
     try:
         decoded = _decoder.decode(body)
     except msgspec.DecodeError as exc:
         raise ValidationError(f"not a delivery-report push: {exc}", field="body") from None
+    except RecursionError:  # msgspec's answer to absurdly deep nesting
+        raise ValidationError(
+            "not a delivery-report push: nested too deeply", field="body"
+        ) from None
     if isinstance(decoded, list):
         if len(decoded) != 1:
             raise ValidationError(

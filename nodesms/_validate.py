@@ -1,65 +1,107 @@
-"""Checks on user input, done before anything is sent."""
+"""Checks on user input, done before anything is sent.
+
+Every helper raises :class:`~nodesms.ValidationError` naming the field, whatever it is given
+(wrong types, non-iterables, lone surrogates, huge ints): never a ``TypeError``,
+``UnicodeEncodeError``, ``OverflowError`` or ``AssertionError``. The limits themselves are
+the gateway's rules in :mod:`nodesms._rules`, shared with the embedded gateway.
+"""
 
 from __future__ import annotations
 
 import enum
+import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar, cast
 
 from ._numbers import normalize_number
+from ._rules import CustomId, conform
 from .errors import ValidationError
+from .text import to_gsm
 
 __all__ = [
     "check_bool",
     "check_custom_id",
     "check_enum",
+    "check_int",
     "check_range",
+    "custom_id_for",
     "exactly_one",
+    "items",
     "new_custom_id",
     "non_empty_str",
     "number",
     "number_list",
     "opt_bool",
+    "opt_rule",
     "opt_str",
     "str_list",
 ]
 
 E = TypeVar("E")
 
-_CUSTOM_ID = re.compile(r"[A-Za-z0-9.\-]{1,100}")
+_INT64_MAX = 2**63 - 1
+_KEY_SAFE = re.compile(r"[^A-Za-z0-9]+")
 
 
 def new_custom_id() -> str:
-    """A fresh customID: unique, within the gateway's charset and length."""
+    """A fresh customID: unique, letters, digits and ``-`` only."""
     # 128 random bits, as in a uuid4, without building a UUID object on every send.
     return "ns-" + os.urandom(16).hex()
 
 
-def check_custom_id(value: str | None) -> str:
+def custom_id_for(key: str) -> str:
+    """A stable, valid customID for any job key: the same key always gives the same id.
+
+    ``custom_id_for("rq:job:42")`` → ``"rq-job-42-…"``: a readable prefix of the key (letters,
+    digits and ``-``) and 20 hex digits of its SHA-256, so distinct keys give distinct
+    ids, however long or odd they are (a UUID, a path, Turkish letters). Use it to make sends
+    from a queue exactly-once across retries and restarts::
+
+        await client.sms.create(sender="ACME", title="Sipariş", content="Siparişiniz yolda",
+                                number="0555 123 45 67", custom_id=nodesms.custom_id_for(job.id))
+
+    Raises:
+        ValidationError: ``key`` is not a non-empty string.
+    """
+    key = non_empty_str(key, "key")
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+    readable = _KEY_SAFE.sub("-", to_gsm(key)).strip("-")[:60].rstrip("-")
+    return f"{readable}-{digest}" if readable else f"key-{digest}"
+
+
+def check_custom_id(value: object) -> str:
     """The caller's customID, checked, or a generated one."""
     if value is None:
         return new_custom_id()
-    if not isinstance(value, str) or not _CUSTOM_ID.fullmatch(value):
-        raise ValidationError(
-            "must be 1-100 characters of ASCII letters, digits, '-' and '.'", field="custom_id"
-        )
-    return value
+    checked: str = conform(value, CustomId, "custom_id")
+    return checked
 
 
-def check_range(value: int | None, low: int, high: int, field: str) -> int | None:
-    """``value`` if it is an int in ``low..high`` (or ``None``)."""
+def opt_rule(value: Any, rule: Any, field: str) -> Any:
+    """``None``, or ``value`` checked against one of :mod:`nodesms._rules`' types."""
+    return None if value is None else conform(value, rule, field)
+
+
+def check_range(value: object, low: int, high: int, field: str) -> int | None:
+    """``None``, or ``value`` if it is an int in ``low..high`` (prefer a rule of
+    :mod:`nodesms._rules` where the gateway has one, such as ``SmsValidity``)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationError(
-            f"must be an integer from {low} to {high}, got {value!r}", field=field
-        )
+        raise ValidationError(f"must be an integer from {low} to {high}", field=field)
     return value
 
 
-def check_enum(value: int | None, enum_type: type[E], field: str) -> E | None:
+def check_int(value: object, field: str, *, low: int = 1) -> int:
+    """An int from ``low`` up to the wire's 64-bit limit (ids, filters)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= _INT64_MAX:
+        raise ValidationError(f"must be an integer >= {low}", field=field)
+    return value
+
+
+def check_enum(value: object, enum_type: type[E], field: str) -> E | None:
     """``value`` as a member of ``enum_type`` (its members and their ints are accepted).
 
     A member of another enum is refused even when its number is valid: ``PackageState.COMPLETED``
@@ -98,11 +140,34 @@ def _mix_up(value: enum.Enum, enum_type: type[Any]) -> str:
     return f"expected {expected} (or its int), got {given} ({value.value}) of another enum{hint}"
 
 
-def non_empty_str(value: object, field: str) -> str:
-    """``value`` if it is a non-blank string."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("must be a non-empty string", field=field)
+def text(value: object, field: str) -> str:
+    """``value`` if it is a string UTF-8 can carry (no lone surrogates)."""
+    if not isinstance(value, str):
+        raise ValidationError(f"must be a string, got {type(value).__name__}", field=field)
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValidationError(
+                f"U+{ord(value[exc.start]):04X} at position {exc.start} (counting from 0) is a "
+                "lone surrogate (half of an emoji?), which nothing can send; the text was "
+                "probably decoded wrongly upstream",
+                field=field,
+            ) from None
     return value
+
+
+def non_empty_str(value: object, field: str) -> str:
+    """``value`` if it is a non-blank string UTF-8 can carry."""
+    checked = text(value, field)
+    if not checked.strip():
+        raise ValidationError("must be a non-empty string", field=field)
+    return checked
+
+
+def opt_str(value: object, field: str) -> str | None:
+    """``None``, or a non-blank string."""
+    return None if value is None else non_empty_str(value, field)
 
 
 def exactly_one(**candidates: object) -> str:
@@ -117,21 +182,19 @@ def exactly_one(**candidates: object) -> str:
     return given[0]
 
 
-def str_list(values: Iterable[str] | None, field: str) -> list[str] | None:
-    """A list of non-empty strings (a lone string is refused: it is iterable by character)."""
+def items(values: object, field: str) -> list[object]:
+    """The elements of a list-like argument (a string, bytes, a mapping or a non-iterable is
+    refused: ``"0555..."`` is iterable by character)."""
+    if isinstance(values, (str, bytes, bytearray, Mapping)) or not isinstance(values, Iterable):
+        raise ValidationError(f"expected a list, got {type(values).__name__}", field=field)
+    return list(values)
+
+
+def str_list(values: object, field: str) -> list[str] | None:
+    """``None``, or a list of non-empty strings."""
     if values is None:
         return None
-    if isinstance(values, (str, bytes)):
-        raise ValidationError("expected a list of strings, not a single string", field=field)
-    out = list(values)
-    for index, value in enumerate(out):
-        non_empty_str(value, f"{field}[{index}]")
-    return out
-
-
-def opt_str(value: object, field: str) -> str | None:
-    """``None``, or a non-blank string."""
-    return None if value is None else non_empty_str(value, field)
+    return [non_empty_str(v, f"{field}[{i}]") for i, v in enumerate(items(values, field))]
 
 
 def check_bool(value: object, field: str) -> bool:
@@ -146,23 +209,19 @@ def opt_bool(value: object, field: str) -> bool | None:
     return None if value is None else check_bool(value, field)
 
 
-def number(value: str | int, field: str) -> str:
+def number(value: object, field: str) -> str:
     """:func:`~nodesms.normalize_number`, with errors naming the parameter at fault."""
     try:
-        return normalize_number(value)
+        return normalize_number(value)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ValidationError(exc.reason, field=field) from None
 
 
-def number_list(
-    values: Iterable[str | int] | None, field: str, *, allow_empty: bool = True
-) -> list[str] | None:
-    """Normalised numbers (a lone number is refused: ``"0555..."`` is iterable too)."""
+def number_list(values: object, field: str, *, allow_empty: bool = True) -> list[str] | None:
+    """``None``, or normalised numbers."""
     if values is None:
         return None
-    if isinstance(values, (str, bytes, int)):
-        raise ValidationError("expected a list of numbers, not a single value", field=field)
-    out = [number(value, f"{field}[{index}]") for index, value in enumerate(values)]
+    out = [number(v, f"{field}[{i}]") for i, v in enumerate(items(values, field))]
     if not out and not allow_empty:
         raise ValidationError("must not be empty", field=field)
     return out

@@ -37,6 +37,7 @@ from .enums import (
 __all__ = [
     "Contact",
     "Credit",
+    "Gateway",
     "GatewayDateTime",
     "Group",
     "GroupRef",
@@ -410,11 +411,39 @@ class PackageItem(_Model, frozen=True, kw_only=True):
 
 
 class Sender(_Model, frozen=True, kw_only=True):
-    """An alphanumeric sender name of the account."""
+    """An alphanumeric sender name of the account.
+
+    ``gateways``: the uuids of the :class:`Gateway` routes that carry it, on deployments that
+    report them (``None`` elsewhere).
+    """
 
     title: str
     uuid: str | None = None
     status: SenderStatus = SenderStatus.PENDING
+    gateways: list[str] | None = None
+
+
+class Gateway(_Model, frozen=True, kw_only=True):
+    """One of the account's delivery routes (``sms.list_gateway``; undocumented, seen on
+    production deployments).
+
+    Attributes:
+        uuid: the route's id.
+        sms_type: the kind of traffic it carries (OTP routes carry ``SmsType.OTP``).
+        operator: the operator it delivers to.
+        sub_provider: the upstream provider's name, where the deployment shows it.
+        is_otp: whether it carries OTP traffic.
+        sim_change_control: whether it can check for a recent SIM change (``trust_date``).
+        senders: the sender names it carries.
+    """
+
+    uuid: str
+    sms_type: SmsType | None = field(default=None, name="smsType")
+    operator: Operator | None = None
+    sub_provider: str | None = field(default=None, name="subProvider")
+    is_otp: bool = field(default=False, name="isOTP")
+    sim_change_control: bool = field(default=False, name="simChangeControl")
+    senders: list[str] | None = None
 
 
 class _StatusData(msgspec.Struct, frozen=True):

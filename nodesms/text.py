@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Literal, NamedTuple
 
@@ -35,7 +36,7 @@ from nodesms.enums import Encoding, EncodingValue
 from nodesms.errors import ValidationError
 from nodesms.models import Serialisable
 
-__all__ = ["Segments", "resolve_encoding", "segments"]
+__all__ = ["Segments", "fit_text", "resolve_encoding", "segments", "to_gsm"]
 
 
 class Segments(msgspec.Struct, Serialisable, frozen=True):
@@ -259,11 +260,69 @@ def _coerce(encoding: object) -> Encoding | None:
         chosen = _BY_VALUE.get(encoding)
         if chosen is not None:
             return chosen
+    # The value is not echoed: a 4000-digit int has no repr, a str may be anything.
     raise ValidationError(
         "must be Encoding.DEFAULT, Encoding.TURKISH, Encoding.UNICODE (or 0, 1, 2) "
-        f"or 'auto', not {encoding!r}",
+        f"or 'auto', not a {type(encoding).__name__} of another value",
         field="encoding",
     )
+
+
+# Look-alikes the decomposition below does not find (dotless i has no base letter).
+_LOOK_ALIKE = {"ı": "i"}
+_UNFIT = {Encoding.DEFAULT: _DEFAULT_UNFIT, Encoding.TURKISH: _TURKISH_UNFIT}
+
+
+def to_gsm(text: str) -> str:
+    """``text`` with what the GSM 7-bit default alphabet cannot carry replaced.
+
+    Turkish letters become their look-alikes (``ç→c ğ→g ı→i İ→I ş→s Ğ→G Ş→S``; ``Ç Ö Ü ö ü``
+    are in the alphabet and stay), other accents are dropped (``â→a``), and anything else
+    becomes ``?`` (one per character: an emoji is one ``?``). This is what a send with
+    ``encoding=Encoding.DEFAULT`` does to its text, and what real gateways do on the air.
+
+    >>> to_gsm("Doğrulama kodunuz: 4829 ✓")
+    'Dogrulama kodunuz: 4829 ?'
+    """
+    return fit_text(text, Encoding.DEFAULT)[0]
+
+
+def fit_text(
+    text: str, encoding: Encoding | int | Literal["auto"] = "auto"
+) -> tuple[str, Encoding, int]:
+    """``text`` as a send with ``encoding`` carries it: the text, its encoding, and how many
+    characters were replaced.
+
+    ``"auto"`` picks the encoding (:func:`resolve_encoding`) and never changes a character.
+    ``DEFAULT`` and ``TURKISH`` replace what their tables lack (see :func:`to_gsm`; the
+    Turkish table keeps Turkish letters), as production gateways do. ``UNICODE`` carries
+    every character but a lone surrogate.
+
+    Raises:
+        ValidationError: a bad ``encoding``; a lone surrogate with ``"auto"`` or ``UNICODE``.
+    """
+    want = _coerce(encoding)
+    if want is None or want is Encoding.UNICODE:
+        return text, resolve_encoding(text, want or "auto"), 0
+    if not isinstance(text, str):
+        raise ValidationError(f"must be a str, not {type(text).__name__}", field="content")
+    unfit = _UNFIT[want]
+    if unfit.search(text) is None:
+        return text, want, 0
+    count = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        char = match.group()
+        alike = _LOOK_ALIKE.get(char)
+        if alike is None:
+            alike = "".join(
+                c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c)
+            )
+        return alike if alike and unfit.search(alike) is None else "?"
+
+    return unfit.sub(replace, text), want, count
 
 
 def _scan(text: str, want: Encoding | None) -> _Scan:

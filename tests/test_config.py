@@ -248,12 +248,8 @@ async def test_sends_are_validated_before_anything_is_sent(
             "messages[0]",
         )
         await _expect_validation(
-            sms.create(
-                number="05550000001",
-                encoding=nodesms.Encoding.DEFAULT,
-                **{**ok, "content": "Привет"},
-            ),
-            "content",
+            sms.create(number="05550000001", encoding=3, **{**ok, "content": "Привет"}),
+            "encoding",
         )
         await _expect_validation(
             sms.create_kvkk(

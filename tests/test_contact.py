@@ -436,23 +436,38 @@ async def test_blacklist_return_invalids_across_requests(
 ) -> None:
     numbers: list[str | int] = [f"90532{i:07d}" for i in range(1500)]
     numbers[3] = "not a number"  # nodesms cannot read it: reported, never sent
-    numbers[1200] = "0212 123 45 67"  # a landline: nodesms sends it, the gateway refuses it
+    numbers[1200] = "0212 123 45 67"  # a landline: refused by nodesms as by the gateway
     numbers.append(5321234567)
     invalids = await nodesms_client.contact.set_blacklist(
         status=True, gsms=numbers, return_invalids=True
     )
     assert invalids == ["not a number", "0212 123 45 67"]
     requests = sent(nodesms_gateway, "/contact/set-blacklist")
-    assert [len(r["gsms"]) for r in requests] == [1000, 500]  # type: ignore[arg-type]
+    assert [len(r["gsms"]) for r in requests] == [1000, 499]  # type: ignore[arg-type]
     assert all(r["returnInvalids"] is True for r in requests)
     assert len(nodesms_gateway.contacts) == 1499
+
+
+async def test_blacklist_maps_numbers_the_gateway_refused_back_to_the_input(
+    nodesms_client: Client, nodesms_gateway: FakeGateway
+) -> None:
+    # A deployment stricter than the shared rules refuses a number nodesms sent.
+    refused = b'{"err": null, "data": {"status": 1, "invalids": ["905320000007", "x-extra"]}}'
+    nodesms_gateway.faults.push("/contact/set-blacklist", Fault.raw(refused))
+    invalids = await nodesms_client.contact.set_blacklist(
+        status=True, gsms=["0532 000 00 01", "+90 532 000 00 07", "bad"], return_invalids=True
+    )
+    assert invalids == ["+90 532 000 00 07", "bad", "x-extra"]
 
 
 async def test_blacklist_failure_says_which_request_and_what_was_applied(
     nodesms_client: Client, nodesms_gateway: FakeGateway
 ) -> None:
     numbers = [f"90532{i:07d}" for i in range(2500)]
-    numbers[1500] = "902121234567"  # the gateway fails this whole request
+    # The gateway fails the second request as a whole.
+    nodesms_gateway.faults.push(
+        "/contact/set-blacklist", Fault.latency(0), Fault.error("ERR_INVALID_PARAM")
+    )
     with pytest.raises(nodesms.BadRequestError) as caught:
         await nodesms_client.contact.set_blacklist(status=True, gsms=numbers)
     error = caught.value

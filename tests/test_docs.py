@@ -18,6 +18,7 @@ import pytest
 
 from nodesms._codes import CODE_TO_NAME
 from nodesms._operations import OPERATIONS, reference_table
+from nodesms.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME
 
 ROOT = Path(__file__).parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -63,7 +64,8 @@ def test_examples_run_against_the_embedded_gateway(page: Path, tmp_path: Path) -
         assert select.select([gateway.stdout], [], [], 60)[0], "the gateway did not start"
         url = gateway.stdout.readline().rsplit(" ", 1)[1].strip()
         env = {k: v for k, v in os.environ.items() if not k.startswith("NODESMS_")}
-        env |= {"NODESMS_BASE_URL": url, "NODESMS_USERNAME": "demo", "NODESMS_PASSWORD": "demo"}
+        env |= {"NODESMS_BASE_URL": url, "NODESMS_USERNAME": DEFAULT_USERNAME,
+                "NODESMS_PASSWORD": DEFAULT_PASSWORD}  # fmt: skip
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         run = subprocess.run(
             [sys.executable, "-W", "error", str(ROOT / "tests" / "docs_runner.py"),

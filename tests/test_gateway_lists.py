@@ -56,6 +56,7 @@ async def test_list_item_shape_matches_the_reference(gateway: GatewayFactory) ->
         "validity",
         "statistics",
         "isScheculed",
+        "isScheduled",  # production sends both spellings
         "sendingDate",
         "processingDate",
         "processInfo",
@@ -71,7 +72,7 @@ async def test_list_item_shape_matches_the_reference(gateway: GatewayFactory) ->
         "delivered": 2,
         "undelivered": 0,
     }
-    assert item["isScheculed"] == 0
+    assert item["isScheculed"] == item["isScheduled"] == 0
     assert ISO.match(item["sendingDate"])
     assert ISO_FRACTION.match(item["processingDate"])
     assert ISO.match(item["processInfo"]["create"]["date"])
@@ -215,7 +216,9 @@ async def test_list_item_fields_filters_and_paging(gateway: GatewayFactory) -> N
     assert {r["operator"] for r in rows if r["target"].startswith("90544")} == {1}
     assert {r["operator"] for r in rows if r["target"].startswith("90510")} == {3}
     assert all(ISO_FRACTION.match(r["processingDate"]) for r in rows)
-    assert all(ISO.match(r["deliveryDate"]) for r in rows)
+    # Only delivered items have a deliveryDate; undelivered ones leave it empty.
+    assert all(ISO.match(r["deliveryDate"]) for r in rows if r["state"] == 3)
+    assert all(r["deliveryDate"] is None for r in rows if r["state"] == 4)
     assert {r["setState"] for r in rows} == {6}
     assert {r["state"] for r in rows} == {3, 4}
     vodafone = await api.ok("/sms/list-item", {"pkgID": pkg_id, "operator": 1})

@@ -45,10 +45,10 @@ async def test_create_otp_sends_the_wire_form(
     assert package.content == "Kodunuz: 482913"
 
 
+@pytest.mark.nodesms_gateway(password="test-Şifre-1")  # accepted only if sent UTF-8 encoded
 async def test_requests_carry_user_agent_and_utf8_basic_auth(
     nodesms_client: nodesms.Client, nodesms_gateway: FakeGateway
 ) -> None:
-    assert "Ş" in nodesms_gateway.password  # the gateway only accepts it UTF-8 encoded
     await nodesms_client.user.credit()
     (request,) = nodesms_gateway.requests
     assert request.authenticated

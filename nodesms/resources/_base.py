@@ -12,6 +12,7 @@ from .._clock import GatewayClock
 from .._dates import add_months, to_gateway, wire_minute
 from .._operation import Operation
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator
+from .._rules import PageIndex, PageSize
 from ..errors import ValidationError
 from ..models import ListData, Page
 
@@ -27,8 +28,8 @@ class Body(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 class PagedBody(Body, frozen=True, kw_only=True, omit_defaults=True):
     """A list request; the paginator fills in the page."""
 
-    page_index: int | None = msgspec.field(default=None, name="pageIndex")
-    page_size: int | None = msgspec.field(default=None, name="pageSize")
+    page_index: PageIndex | None = msgspec.field(default=None, name="pageIndex")
+    page_size: PageSize | None = msgspec.field(default=None, name="pageSize")
 
 
 P = TypeVar("P", bound=PagedBody)

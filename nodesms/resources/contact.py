@@ -11,16 +11,22 @@ from msgspec import field
 
 from .. import _operations as ops
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator
+from .._rules import SET_BLACKLIST_MAX, FieldName, conform
 from .._validate import (
     check_bool,
     check_enum,
+    check_int,
     exactly_one,
+    items,
     non_empty_str,
     number,
     number_list,
     opt_bool,
     opt_str,
     str_list,
+)
+from .._validate import (
+    text as checked_text,
 )
 from ..enums import (
     ContactFilter,
@@ -39,7 +45,7 @@ __all__ = ["BLACKLIST_CHUNK", "IMPORT_COLUMNS", "ContactResource", "DetailValue"
 DetailValue: TypeAlias = str | int | float | None
 Row: TypeAlias = Mapping[str, object] | Sequence[object]
 
-BLACKLIST_CHUNK = 1000
+BLACKLIST_CHUNK = SET_BLACKLIST_MAX
 """The most entries (uuids and gsms together) the gateway takes in one set-blacklist request."""
 
 IMPORT_COLUMNS = frozenset(
@@ -47,7 +53,6 @@ IMPORT_COLUMNS = frozenset(
 )
 """The import columns the gateway predefines; any other column is a custom field."""
 
-_FIELD_NAME = re.compile(r"[A-Za-z0-9_]+")
 _NUMBER_COLUMNS = frozenset({"gsm", "gsm_2", "gsm_3"})
 _NUMBER_DETAILS = frozenset({"GSM_2", "GSM_3"})
 
@@ -303,14 +308,10 @@ class ContactResource(Resource):
             concurrency: pages fetched at once while walking (default 1: the next page
                 while you handle this one); items still come in order.
         """
-        if exit_type is not None and (
-            isinstance(exit_type, bool) or not isinstance(exit_type, int)
-        ):
-            raise ValidationError("must be an int", field="exit_type")
         body = _ListBody(
             status=check_enum(status, ContactFilter, "status"),
             iys_state=check_enum(iys_state, IysState, "iys_state"),
-            exit_type=exit_type,
+            exit_type=None if exit_type is None else check_int(exit_type, "exit_type", low=0),
             group_uuid=opt_str(group_uuid, "group_uuid"),
         )
         return self._paginate(
@@ -487,14 +488,12 @@ class ContactResource(Resource):
         wanted = check_bool(status, "status")
         lenient = check_bool(return_invalids, "return_invalids")
         uuid_list = str_list(uuids, "uuids") or []
-        if isinstance(gsms, (str, bytes, int)):
-            raise ValidationError("expected a list of numbers, not a single value", field="gsms")
         originals: builtins.list[str] = []
         numbers: builtins.list[str] = []
         invalid_at: builtins.list[int] = []  # indexes into originals
         sent_at: dict[str, builtins.list[int]] = {}
-        for index, value in enumerate(gsms):
-            originals.append(str(value))
+        for index, value in enumerate(items(gsms, "gsms")):
+            originals.append(_shown(value))
             try:
                 wire = number(value, f"gsms[{index}]")
             except ValidationError:
@@ -566,12 +565,16 @@ def _required_list(values: Iterable[str], field: str) -> builtins.list[str]:
     return out
 
 
+def _shown(value: object) -> str:
+    """An entry as the caller gave it, for the list of invalid ones (``str()`` of an int)."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"<an int of {value.bit_length()} bits>"
+    return value if isinstance(value, str) else str(value)
+
+
 def _check_field_name(name: object, field: str) -> str:
-    if not isinstance(name, str) or not _FIELD_NAME.fullmatch(name):
-        raise ValidationError(
-            f"custom field name {name!r} must be ASCII letters, digits and '_' only", field=field
-        )
-    return name
+    checked: str = conform(name, FieldName, field)
+    return checked
 
 
 def _details(
@@ -589,8 +592,9 @@ def _details(
             isinstance(value, bool) or not isinstance(value, (str, int, float))
         ):
             raise ValidationError("must be a string or a number", field=where)
+        if isinstance(value, str):
+            checked_text(value, where)
         if name.upper() in _NUMBER_DETAILS and value not in (None, ""):
-            assert isinstance(value, (str, int))  # a float is no phone number
             value = number(value, where)
         out[name] = value
     return out
@@ -640,9 +644,11 @@ def _cell(value: object, column: str, where: str) -> str:
     if value is None:
         text = ""
     elif isinstance(value, str):
-        text = value
+        text = checked_text(value, where)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        text = str(value)
+        text = _shown(value)
+        if text.startswith("<"):
+            raise ValidationError("the number is too large", field=where)
     else:
         raise ValidationError(
             f"expected a string or a number, got {type(value).__name__}", field=where
@@ -669,7 +675,7 @@ def _csv(rows: Iterable[Row], columns: builtins.list[str]) -> str:
                 name = key.lower() if isinstance(key, str) else key
                 if name not in columns:
                     raise ValidationError(
-                        f"{key!r} is not one of the columns", field=f"rows[{index}]"
+                        f"{_shown(key)!r} is not one of the columns", field=f"rows[{index}]"
                     )
                 by_name[name] = value
             values = [by_name.get(name) for name in columns]

@@ -15,19 +15,35 @@ from msgspec import field
 from .. import _operations as ops
 from .._bulk_types import BulkItem, BulkResult, ProgressCallback
 from .._dates import gateway_now, next_minute, to_gateway, wire_minute, wire_second
-from .._numbers import normalize_number
 from .._operation import Operation
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator
+from .._rules import (
+    KVKK_TAG,
+    CustomId,
+    KvkkValidity,
+    OtpValidity,
+    PeriodAmount,
+    PeriodInterval,
+    SmsValidity,
+    Title,
+    Xid,
+    conform,
+)
 from .._validate import (
+    check_bool,
     check_custom_id,
     check_enum,
-    check_range,
+    check_int,
     exactly_one,
+    items,
     non_empty_str,
-    number,
     number_list,
+    opt_bool,
+    opt_rule,
+    opt_str,
     str_list,
 )
+from .._validate import number as check_number
 from ..enums import (
     Encoding,
     EncodingValue,
@@ -47,6 +63,7 @@ from ..enums import (
 )
 from ..errors import ConflictError, NodeSMSError, ValidationError
 from ..models import (
+    Gateway,
     InquiryRecord,
     Message,
     Package,
@@ -57,7 +74,7 @@ from ..models import (
     Summary,
     _PkgIdData,
 )
-from ..text import check_max_parts, resolve_encoding
+from ..text import check_max_parts, fit_text
 from ._base import Body, PagedBody, Resource
 
 __all__ = ["EncodingArg", "Messages", "SmsResource"]
@@ -71,7 +88,6 @@ Messages: TypeAlias = Mapping[str, str] | Iterable[Message | tuple[str, str]]
 
 _DUPLICATE_CODES = frozenset({"SMS42"})
 _DUPLICATE_NAMES = frozenset({"ERR_SMS_PKG_CUSTOM_ID_DUPLICATION", "ERR_SMS_PKG_DUPLICATION"})
-_MAX_XID = 32
 
 
 # --- wire bodies -----------------------------------------------------------------------------
@@ -83,14 +99,14 @@ class _PushSettings(msgspec.Struct, frozen=True):
 
 class _PeriodicSettings(Body, frozen=True, kw_only=True, omit_defaults=True):
     period_type: int = field(name="periodType")
-    interval: int | None = None
-    amount: int | None = None
+    interval: PeriodInterval | None = None
+    amount: PeriodAmount | None = None
 
 
 class _PersonalNumber(Body, frozen=True, kw_only=True, omit_defaults=True):
     nr: str
     msg: str
-    xid: str | None = None
+    xid: Xid | None = None
 
 
 class _KvkkFields(msgspec.Struct, frozen=True):
@@ -115,8 +131,9 @@ class _SendBody(Body, frozen=True, kw_only=True, omit_defaults=True):
 
 class _CreateOtpBody(_SendBody, frozen=True, kw_only=True, omit_defaults=True):
     number: str
+    validity: OtpValidity | None = None
     commercial: bool | None = None
-    custom_id: str = field(name="customID")
+    custom_id: CustomId = field(name="customID")
     trust_date: str | None = field(default=None, name="trustDate")
 
 
@@ -125,15 +142,17 @@ class _CreateBody(_SendBody, frozen=True, kw_only=True, omit_defaults=True):
     sending_type: int = field(name="sendingType")
     number: str | None = None
     numbers: list[str] | list[_PersonalNumber] | None = None
-    title: str
+    title: Title
+    validity: SmsValidity | None = None
     sending_date: str | None = field(default=None, name="sendingDate")
     periodic_settings: _PeriodicSettings | None = field(default=None, name="periodicSettings")
     commercial: bool | None = None
-    custom_id: str = field(name="customID")
+    custom_id: CustomId = field(name="customID")
 
 
 class _CreateKvkkBody(_SendBody, frozen=True, kw_only=True, omit_defaults=True):
     number: _KvkkNumber
+    validity: KvkkValidity | None = None
 
 
 class _ListBody(PagedBody, frozen=True, kw_only=True, omit_defaults=True):
@@ -169,7 +188,7 @@ class _PackageRefBody(Body, frozen=True, kw_only=True, omit_defaults=True):
 class _RecreateBody(Body, frozen=True, kw_only=True, omit_defaults=True):
     id: int | None = None
     uuid: str | None = None
-    title: str
+    title: Title
     include_new_numbers: bool = field(name="includeNewNumbers")
 
 
@@ -227,16 +246,16 @@ class SmsResource(Resource):
         tz = self._tz
         custom_id = check_custom_id(custom_id)
         sender = non_empty_str(sender, "sender")
-        chosen = resolve_encoding(non_empty_str(content, "content"), encoding)
+        content, chosen = _fit(non_empty_str(content, "content"), encoding)
         check_max_parts(content, chosen, max_parts, "content")
         body = _CreateOtpBody(
-            number=normalize_number(number),
+            number=check_number(number, "number"),
             sender=sender,
             content=content,
             encoding=chosen,
-            validity=check_range(validity, 3, 6, "validity"),
+            validity=opt_rule(validity, OtpValidity, "validity"),
             push_settings=_push(push_url),
-            commercial=commercial,
+            commercial=opt_bool(commercial, "commercial"),
             custom_id=custom_id,
             trust_date=None if trust_date is None else wire_second(trust_date, tz, "trust_date"),
         )
@@ -293,7 +312,7 @@ class SmsResource(Resource):
         tz = self._tz
         custom_id = check_custom_id(custom_id)
         sender = non_empty_str(sender, "sender")
-        title = non_empty_str(title, "title")
+        title = conform(non_empty_str(title, "title"), Title, "title")
         content = non_empty_str(content, "content")
         kind = exactly_one(number=number, numbers=numbers, messages=messages)
         inferred = {
@@ -310,26 +329,20 @@ class SmsResource(Resource):
             )
         wire_number: str | None = None
         wire_numbers: list[str] | list[_PersonalNumber] | None = None
-        chosen = resolve_encoding(content, encoding)
-        texts: Iterable[tuple[str, str]] = [(content, "content")]
+        content, chosen = _fit(content, encoding)
         if number is not None:
-            wire_number = normalize_number(number)
+            wire_number = check_number(number, "number")
         elif numbers is not None:
             wire_numbers = number_list(numbers, "numbers", allow_empty=False)
         else:
-            assert messages is not None
-            personal = wire_numbers = _personal(messages)
-            texts = ((item.msg, f"messages[{index}]") for index, item in enumerate(personal))
-            # The package has one encoding: with "auto", the smallest that carries every text.
-            for index, item in enumerate(personal):
-                try:
-                    needed = resolve_encoding(item.msg, encoding)
-                except ValidationError as exc:
-                    raise ValidationError(exc.reason, field=f"messages[{index}]") from None
-                chosen = max(chosen, needed)
+            personal, chosen = _personal(messages, encoding, chosen)
+            wire_numbers = personal
         if max_parts is not None:
-            for text, where in texts:
-                check_max_parts(text, chosen, max_parts, where)
+            if messages is None:
+                check_max_parts(content, chosen, max_parts, "content")
+            else:  # the content only describes a many-to-many package; the texts are sent
+                for index, item in enumerate(personal):
+                    check_max_parts(item.msg, chosen, max_parts, f"messages[{index}]")
         body = _CreateBody(
             type=_required_enum(type, SmsType, "type"),
             sending_type=inferred,
@@ -339,11 +352,11 @@ class SmsResource(Resource):
             title=title,
             content=content,
             encoding=chosen,
-            validity=check_range(validity, 60, 1440, "validity"),
+            validity=opt_rule(validity, SmsValidity, "validity"),
             sending_date=_future(sending_date, tz),
             periodic_settings=_periodic(periodic_settings),
             push_settings=_push(push_url),
-            commercial=commercial,
+            commercial=opt_bool(commercial, "commercial"),
             custom_id=custom_id,
         )
         return await self._create_exactly_once(ops.SMS_CREATE, body, sender, content, chosen)
@@ -374,21 +387,22 @@ class SmsResource(Resource):
         content = non_empty_str(content, "content")
         first_name = non_empty_str(first_name, "first_name")
         last_name = non_empty_str(last_name, "last_name")
-        if "SHORT_LINK" not in content:
-            raise ValidationError("must contain the tag SHORT_LINK", field="content")
-        # The gateway puts the names into the text, so they count towards its encoding.
+        if KVKK_TAG not in content:
+            raise ValidationError(f"must contain the tag {KVKK_TAG}", field="content")
+        # The gateway puts the names into the text, so they count towards its encoding (and,
+        # with an explicit GSM encoding, it replaces what their letters need on the air).
         filled = content.replace("FIRST_NAME", first_name).replace("LAST_NAME", last_name)
-        chosen = resolve_encoding(filled, encoding)
+        chosen = _fit(filled, encoding)[1]
         check_max_parts(filled, chosen, max_parts, "content")
         body = _CreateKvkkBody(
             number=_KvkkNumber(
-                nr=normalize_number(number),
+                nr=check_number(number, "number"),
                 cfs=_KvkkFields(first_name=first_name, last_name=last_name),
             ),
             sender=non_empty_str(sender, "sender"),
-            content=content,
+            content=fit_text(content, chosen)[0],
             encoding=chosen,
-            validity=check_range(validity, 3, 1440, "validity"),
+            validity=opt_rule(validity, KvkkValidity, "validity"),
             push_settings=_push(push_url),
         )
         created = await self._call(ops.SMS_CREATE_KVKK, body)
@@ -436,8 +450,8 @@ class SmsResource(Resource):
         body = _ListBody(
             ids=_int_list(pkg_ids, "pkg_ids"),
             custom_ids=str_list(custom_ids, "custom_ids"),
-            keyword=keyword,
-            sender=sender,
+            keyword=opt_str(keyword, "keyword"),
+            sender=opt_str(sender, "sender"),
             status=check_enum(status, PackageFilter, "status"),
             start_date=start,
             finish_date=finish,
@@ -482,9 +496,9 @@ class SmsResource(Resource):
         exactly_one(pkg_id=pkg_id, uuid=uuid, custom_id=custom_id)
         body = _ListItemBody(
             pkg_id=_int(pkg_id, "pkg_id"),
-            uuid=uuid,
-            custom_id=custom_id,
-            target=None if target is None else number(target, "target"),
+            uuid=opt_str(uuid, "uuid"),
+            custom_id=opt_str(custom_id, "custom_id"),
+            target=None if target is None else check_number(target, "target"),
             operator=check_enum(operator, Operator, "operator"),
             state=check_enum(state, ItemState, "state"),
         )
@@ -509,7 +523,9 @@ class SmsResource(Resource):
         concurrency: int = 1,
     ) -> AsyncPaginator[Sender]:
         """The account's sender names and their approval status (``/sms/list-sender``)."""
-        body = _ListSenderBody(keyword=keyword, status=check_enum(status, SenderStatus, "status"))
+        body = _ListSenderBody(
+            keyword=opt_str(keyword, "keyword"), status=check_enum(status, SenderStatus, "status")
+        )
         return self._paginate(
             ops.SMS_LIST_SENDER,
             body,
@@ -517,6 +533,23 @@ class SmsResource(Resource):
             page_index=page_index,
             limit=limit,
             concurrency=concurrency,
+        )
+
+    def list_gateway(
+        self, *, page_size: int = MAX_PAGE_SIZE, page_index: int = 0, limit: int | None = None
+    ) -> AsyncPaginator[Gateway]:
+        """The account's delivery routes and the senders each carries (``/sms/list-gateway``).
+
+        Not in the vendor document; production deployments answer it. A deployment without
+        it answers ERR_NOT_FOUND (a :class:`~nodesms.NotFoundError`).
+        """
+        return self._paginate(
+            ops.SMS_LIST_GATEWAY,
+            PagedBody(),
+            page_size=page_size,
+            page_index=page_index,
+            limit=limit,
+            key=_gateway_key,
         )
 
     async def cancel(
@@ -529,10 +562,12 @@ class SmsResource(Resource):
             NotFoundError: no such package.
         """
         exactly_one(pkg_id=pkg_id, uuid=uuid, custom_id=custom_id)
-        await self._call(
-            ops.SMS_CANCEL,
-            _PackageRefBody(id=_int(pkg_id, "pkg_id"), uuid=uuid, custom_id=custom_id),
+        body = _PackageRefBody(
+            id=_int(pkg_id, "pkg_id"),
+            uuid=opt_str(uuid, "uuid"),
+            custom_id=opt_str(custom_id, "custom_id"),
         )
+        await self._call(ops.SMS_CANCEL, body)
 
     async def recreate(
         self,
@@ -552,9 +587,9 @@ class SmsResource(Resource):
             ops.SMS_RECREATE,
             _RecreateBody(
                 id=_int(pkg_id, "pkg_id"),
-                uuid=uuid,
-                title=non_empty_str(title, "title"),
-                include_new_numbers=bool(include_new_numbers),
+                uuid=opt_str(uuid, "uuid"),
+                title=conform(non_empty_str(title, "title"), Title, "title"),
+                include_new_numbers=check_bool(include_new_numbers, "include_new_numbers"),
             ),
         )
         return PackageCreated(pkg_id=created.pkg_id)
@@ -587,7 +622,10 @@ class SmsResource(Resource):
         data = await self._call(
             ops.SMS_INQUIRY_NUMBER,
             _InquiryBody(
-                gsm=number(gsm, "gsm"), sender=sender, start_date=start, finish_date=finish
+                gsm=check_number(gsm, "gsm"),
+                sender=opt_str(sender, "sender"),
+                start_date=start,
+                finish_date=finish,
             ),
         )
         return data.items or []
@@ -783,6 +821,10 @@ def _item_key(item: PackageItem) -> str:
     return item.id
 
 
+def _gateway_key(gateway: Gateway) -> str:
+    return gateway.uuid
+
+
 def _push(url: str | None) -> _PushSettings | None:
     if url is None:
         return None
@@ -800,72 +842,80 @@ def _future(value: datetime | None, tz: tzinfo) -> str | None:
     return wire_minute(when, tz, "sending_date")
 
 
-def _periodic(value: Periodic | None) -> _PeriodicSettings | None:
+def _periodic(value: object) -> _PeriodicSettings | None:
     if value is None:
         return None
     if not isinstance(value, Periodic):
         raise ValidationError("expected a nodesms.Periodic", field="periodic_settings")
     period = check_enum(value.period_type, PeriodType, "periodic_settings.period_type")
-    assert period is not None
-    interval = value.interval
-    amount = value.amount
-    if period is PeriodType.ONCE or interval is not None or amount is not None:
-        if period is PeriodType.ONCE and (interval is None or amount is None):
-            raise ValidationError(
-                "PeriodType.ONCE needs interval and amount", field="periodic_settings"
-            )
-        if interval is not None and (
-            isinstance(interval, bool) or not isinstance(interval, int) or interval < 1
-        ):
-            raise ValidationError("must be an int >= 1", field="periodic_settings.interval")
-        if amount is not None and (
-            isinstance(amount, bool)
-            or not isinstance(amount, int)
-            or amount < 1000
-            or amount % 1000
-        ):
-            raise ValidationError(
-                "must be 1000 or a multiple of it", field="periodic_settings.amount"
-            )
-    return _PeriodicSettings(period_type=period, interval=interval, amount=amount)
+    if period is None:
+        raise ValidationError("a PeriodType is required", field="periodic_settings.period_type")
+    if period is PeriodType.ONCE and (value.interval is None or value.amount is None):
+        raise ValidationError(
+            "PeriodType.ONCE needs interval and amount", field="periodic_settings"
+        )
+    return _PeriodicSettings(
+        period_type=period,
+        interval=opt_rule(value.interval, PeriodInterval, "periodic_settings.interval"),
+        amount=opt_rule(value.amount, PeriodAmount, "periodic_settings.amount"),
+    )
 
 
-def _personal(messages: Messages) -> list[_PersonalNumber]:
-    if isinstance(messages, (str, bytes)):  # type: ignore[unreachable]
-        raise ValidationError("expected number → text pairs", field="messages")
-    pairs: Iterable[object] = messages.items() if isinstance(messages, Mapping) else messages
+def _fit(content: str, encoding: object, field: str = "content") -> tuple[str, Encoding]:
+    """The text as it is sent, and its encoding (see :func:`nodesms.text.fit_text`)."""
+    try:
+        sent, chosen, replaced = fit_text(content, encoding)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        if exc.field != "content":
+            raise
+        raise ValidationError(exc.reason, field=field) from None
+    if replaced:
+        logger.info(
+            "%s: replaced %d characters that Encoding.%s cannot carry", field, replaced, chosen.name
+        )
+    return sent, chosen
+
+
+def _personal(
+    messages: object, encoding: object, chosen: Encoding
+) -> tuple[list[_PersonalNumber], Encoding]:
+    """The many-to-many recipients, and the package's one encoding: with ``"auto"``, the
+    smallest that carries every text (``chosen`` is the content's)."""
+    if isinstance(messages, Mapping):
+        pairs = items(messages.items(), "messages")
+    else:
+        pairs = items(messages, "messages")
     out: list[_PersonalNumber] = []
+    auto = isinstance(encoding, str)  # "auto" (anything else was refused with the content)
     for index, entry in enumerate(pairs):
-        xid: str | None = None
+        where = f"messages[{index}]"
+        xid: object = None
         if isinstance(entry, Message):
             recipient, text, xid = entry.number, entry.text, entry.xid
         elif isinstance(entry, tuple) and len(entry) == 2:
             recipient, text = entry
         else:
             raise ValidationError(
-                "expected a nodesms.Message or a (number, text) pair", field=f"messages[{index}]"
+                "expected a nodesms.Message or a (number, text) pair", field=where
             )
-        if not isinstance(text, str) or not text:
-            raise ValidationError("the text must be a non-empty string", field=f"messages[{index}]")
-        if xid is not None and (not isinstance(xid, str) or not 0 < len(xid) <= _MAX_XID):
-            raise ValidationError(
-                f"xid must be 1-{_MAX_XID} characters", field=f"messages[{index}]"
+        sent, needed = _fit(non_empty_str(text, where), encoding, where)
+        if auto:
+            chosen = max(chosen, needed)  # "auto" never changes the text: only the choice
+        out.append(
+            _PersonalNumber(
+                nr=check_number(recipient, where), msg=sent, xid=opt_rule(xid, Xid, f"{where}.xid")
             )
-        out.append(_PersonalNumber(nr=number(recipient, f"messages[{index}]"), msg=text, xid=xid))
+        )
     if not out:
         raise ValidationError("must not be empty", field="messages")
-    return out
+    return out, chosen
 
 
-def _int(value: int | None, field: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValidationError("must be a positive int", field=field)
-    return value
+def _int(value: object, field: str) -> int | None:
+    return None if value is None else check_int(value, field)
 
 
-def _int_list(values: Iterable[int] | None, field: str) -> list[int] | None:
+def _int_list(values: object, field: str) -> list[int] | None:
     if values is None:
         return None
-    return [_int(value, f"{field}[{index}]") or 0 for index, value in enumerate(values)]
+    return [check_int(value, f"{field}[{i}]") for i, value in enumerate(items(values, field))]

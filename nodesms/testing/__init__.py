@@ -20,6 +20,14 @@ Documented choices of the simulator:
   finishDate + 1 minute`` (the finish minute is included whole).
 - Error HTTP statuses: see :mod:`nodesms.testing._errors` (``error_http_status="mapped"``).
 - ``/contact/set-blacklist`` with ``returnInvalids``: ``{"status": 1, "invalids": [...]}``.
+- Production behaviours (REFERENCE.md, "Observed in production clients"): encodings 0 and 1
+  replace what they cannot carry; customIDs may hold ``_``; ``/sms/create-otp`` needs a sender
+  in ``otp_senders``; a one-to-many package drops invalid numbers (``{"pkgID", "invalids"}``);
+  ``[]`` is an empty body; packages carry ``isScheculed`` and ``isScheduled``; only delivered
+  items have a ``deliveryDate``; ``/sms/list-gateway`` answers two routes (normal and OTP).
+- Input rules are the client's (:mod:`nodesms._rules`, :func:`nodesms.normalize_number`).
+- ``FakeGateway(control=True)`` (on in the standalone server) serves a control API under
+  ``/_fake/``: see :mod:`nodesms.testing._control`.
 """
 
 from __future__ import annotations
@@ -31,13 +39,22 @@ from nodesms._lazy import lazy_attributes
 if TYPE_CHECKING:
     from nodesms.testing._errors import ERRORS, GatewayError
     from nodesms.testing._faults import Fault, FaultKind, Faults
-    from nodesms.testing._gateway import DEFAULT_SENDERS, FakeGateway
+    from nodesms.testing._gateway import (
+        DEFAULT_OTP_SENDERS,
+        DEFAULT_PASSWORD,
+        DEFAULT_SENDERS,
+        DEFAULT_USERNAME,
+        FakeGateway,
+    )
     from nodesms.testing._model import Contact, Group, ImportResult, MoRequest, Package, Sender
     from nodesms.testing._push import PushRecord
     from nodesms.testing._server import RecordedRequest, RequestLog
 
 __all__ = [
+    "DEFAULT_OTP_SENDERS",
+    "DEFAULT_PASSWORD",
     "DEFAULT_SENDERS",
+    "DEFAULT_USERNAME",
     "ERRORS",
     "Contact",
     "FakeGateway",
@@ -63,7 +80,10 @@ _LAZY = {
     "Fault": "._faults",
     "FaultKind": "._faults",
     "Faults": "._faults",
+    "DEFAULT_OTP_SENDERS": "._gateway",
+    "DEFAULT_PASSWORD": "._gateway",
     "DEFAULT_SENDERS": "._gateway",
+    "DEFAULT_USERNAME": "._gateway",
     "FakeGateway": "._gateway",
     "Contact": "._model",
     "Group": "._model",

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Literal
 
 from nodesms._dates import GATEWAY_TZ
+from nodesms._rules import MINUTE_FORMAT, SECOND_FORMAT
 
 __all__ = [
     "GATEWAY_TZ",
@@ -62,7 +63,7 @@ def parse_input_date(text: str, *, seconds: bool = False) -> float:
     Raises:
         ValueError: the text is not in that format.
     """
-    fmt = "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
+    fmt = SECOND_FORMAT if seconds else MINUTE_FORMAT
     return from_datetime(datetime.strptime(text.strip(), fmt))
 
 

@@ -19,6 +19,7 @@ import asyncio
 import collections
 import contextlib
 import importlib
+import ssl as ssl_module
 from collections.abc import Awaitable, Generator, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
@@ -38,7 +39,13 @@ from nodesms.testing._state import GatewayState
 if TYPE_CHECKING:
     from nodesms import Client
 
-__all__ = ["DEFAULT_SENDERS", "FakeGateway"]
+__all__ = [
+    "DEFAULT_OTP_SENDERS",
+    "DEFAULT_PASSWORD",
+    "DEFAULT_SENDERS",
+    "DEFAULT_USERNAME",
+    "FakeGateway",
+]
 
 DEFAULT_SENDERS: Mapping[str, SenderStatus] = {
     "NODESMS": SenderStatus.APPROVED,
@@ -49,6 +56,15 @@ DEFAULT_SENDERS: Mapping[str, SenderStatus] = {
 }
 """The account's sender names unless ``senders=`` is given: three approved, one pending, one
 banned. Only approved senders may send."""
+
+DEFAULT_USERNAME = "nodesms"
+"""The account's user name unless ``username=`` is given (also the standalone server's)."""
+DEFAULT_PASSWORD = "nodesms-fake"
+"""Its password unless ``password=`` is given: ASCII, so that any client can type it."""
+
+DEFAULT_OTP_SENDERS: frozenset[str] = frozenset({"NODESMS", "ACME"})
+"""The senders approved for OTP unless ``otp_senders=`` is given (``TEST`` is approved for
+normal sends only, as production keeps the two approvals apart)."""
 
 MAX_BODY = 256 * 1024 * 1024
 
@@ -63,20 +79,23 @@ class FakeGateway:
 
         async with FakeGateway() as gw:
             async with gw.client() as client:
-                sent = await client.sms.create(sender="NODESMS", content="Merhaba",
-                                               numbers=["905321234567"])
-            await gw.advance(10)            # manual clock: packages move only now
-            assert gw.package(sent.pkg_id).state == PackageState.COMPLETED
+                sent = await client.sms.create(sender="NODESMS", title="Kampanya",
+                                               content="Merhaba", numbers=["905321234567"])
+            await gw.advance(60)            # manual clock: packages move only now
+            assert gw.package(sent.pkg_id).state == nodesms.PackageState.COMPLETED
 
     Args:
         host: interface to listen on.
         port: port (0: a free one; see :attr:`base_url`).
         username: the account's user name.
-        password: its password (the default has a Turkish letter: Basic auth is UTF-8).
+        password: its password (Basic auth is read as UTF-8, so Turkish letters work).
         credit: the starting credit balance.
         clock: ``"manual"`` (nothing moves until :meth:`advance`) or ``"real"``.
         senders: sender names, as ``{title: SenderStatus}`` or an iterable of approved titles
             (default :data:`DEFAULT_SENDERS`).
+        otp_senders: the sender names also approved for OTP (``/sms/create-otp``), which real
+            deployments approve separately: any other sender gets ERR_INVALID_SMS_SENDER
+            there (default :data:`DEFAULT_OTP_SENDERS`).
         duplicate_window: seconds of gateway time in which ``/sms/create`` refuses the same
             content to the same numbers (ERR_SMS_PKG_DUPLICATION); ``None`` switches it off.
             OTP and KVKK sends are not checked.
@@ -98,6 +117,10 @@ class FakeGateway:
         hold_pushes: keep delivery-report pushes instead of POSTing them; hand them to your
             app in process with :meth:`deliver_pushes`.
 
+        ssl: a server-side ``ssl.SSLContext`` to serve HTTPS (``base_url`` is then https).
+        control: serve the control API under ``/_fake/`` (clock, faults, MO messages,
+            recorded requests, for curl and other languages; see :mod:`nodesms.testing._control`).
+
     The gateway may run on another thread's event loop than the code driving it (the pytest
     fixtures run it on a background thread): :meth:`advance` and :meth:`drain_pushes` then hand
     their work to the gateway's loop, and everything else only reads or sets its state.
@@ -108,11 +131,12 @@ class FakeGateway:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        username: str = "test",
-        password: str = "test-Şifre-1",
+        username: str = DEFAULT_USERNAME,
+        password: str = DEFAULT_PASSWORD,
         credit: int = 100_000,
         clock: Literal["manual", "real"] = "manual",
         senders: Mapping[str, int] | Iterable[str] | None = None,
+        otp_senders: Iterable[str] | None = None,
         duplicate_window: float | None = 1800.0,
         undelivered_rate: float = 0.0,
         expired_rate: float = 0.0,
@@ -125,6 +149,8 @@ class FakeGateway:
         tick: float = 0.1,
         request_log: int | None = REQUEST_LOG,
         hold_pushes: bool = False,
+        ssl: ssl_module.SSLContext | None = None,
+        control: bool = False,
     ) -> None:
         if error_http_status != "mapped" and not isinstance(error_http_status, int):
             raise ValueError("error_http_status must be 'mapped' or an HTTP status")
@@ -145,12 +171,15 @@ class FakeGateway:
         self._username = username
         self._password = password
         self._tick = tick
+        self._ssl = ssl
+        self._control = control
         self._clock = Clock(clock)
         self._state = GatewayState(
             clock=self._clock,
             username=username,
             credit=credit,
             senders=sender_map,
+            otp_senders=DEFAULT_OTP_SENDERS if otp_senders is None else otp_senders,
             duplicate_window=duplicate_window,
             undelivered_rate=undelivered_rate,
             expired_rate=expired_rate,
@@ -196,6 +225,10 @@ class FakeGateway:
                 raise
         else:
             soap.install(app, self._server)
+        if self._control:
+            from nodesms.testing._control import install as install_control
+
+            install_control(app, self)
         app.router.add_route("*", "/{tail:.*}", self._server.not_found)
         return app
 
@@ -211,7 +244,7 @@ class FakeGateway:
         runner = web.AppRunner(self._make_app(), access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         try:
-            site = web.TCPSite(runner, self._host, self._port)
+            site = web.TCPSite(runner, self._host, self._port, ssl_context=self._ssl)
             await site.start()
         except BaseException:
             await runner.cleanup()
@@ -220,7 +253,8 @@ class FakeGateway:
         self._loop = asyncio.get_running_loop()
         host, port = runner.addresses[0][:2]
         shown = f"[{host}]" if ":" in host else host
-        self._base_url = f"http://{shown}:{port}"
+        scheme = "https" if self._ssl is not None else "http"
+        self._base_url = f"{scheme}://{shown}:{port}"
         if self._clock.mode == "real":
             self._ticker = asyncio.get_running_loop().create_task(self._run_clock())
 
@@ -438,9 +472,21 @@ class FakeGateway:
         """The account's sender names."""
         return list(self._state.senders.values())
 
-    def add_sender(self, title: str, status: int = SenderStatus.APPROVED) -> Sender:
-        """Add a sender name (or change its status)."""
+    def add_sender(
+        self, title: str, status: int = SenderStatus.APPROVED, *, otp: bool | None = None
+    ) -> Sender:
+        """Add a sender name (or change its status); ``otp`` approves it for OTP too (or
+        withdraws that), ``None`` leaves its OTP approval as it is."""
+        if otp is True:
+            self._state.otp_senders.add(title)
+        elif otp is False:
+            self._state.otp_senders.discard(title)
         return self._state.add_sender(title, status)
+
+    @property
+    def otp_senders(self) -> frozenset[str]:
+        """The sender names approved for OTP."""
+        return frozenset(self._state.otp_senders)
 
     @property
     def contacts(self) -> list[Contact]:

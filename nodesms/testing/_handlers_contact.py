@@ -8,21 +8,21 @@ from collections.abc import Sequence
 from typing import Any
 
 from nodesms import _operations as ops
+from nodesms._rules import SET_BLACKLIST_MAX, FieldName, conform
 from nodesms.enums import ContactFilter
+from nodesms.errors import ValidationError
 from nodesms.testing._clock import format_wire
 from nodesms.testing._errors import GatewayError
 from nodesms.testing._model import Contact, Group, ImportResult, MoRequest
-from nodesms.testing._params import Params, normalize_number
+from nodesms.testing._params import Params, normalize_number, shown, split_numbers
 from nodesms.testing._registry import handles
 from nodesms.testing._state import GatewayState
 from nodesms.testing._wire import page_of
 
-_FIELD_NAME = re.compile(r"[A-Za-z0-9_]+")
 _COLUMN = re.compile(r"[a-z0-9_]+")
 _CSV_LINE = re.compile(r"\s*'(?:[^']|'')*'\s*(?:,\s*'(?:[^']|'')*'\s*)*")
 _CSV_VALUE = re.compile(r"'((?:[^']|'')*)'")
 _DETAIL_COLUMNS = {"birth_date": "BIRTH_DATE", "gsm_2": "GSM_2", "gsm_3": "GSM_3"}
-SET_BLACKLIST_LIMIT = 1000
 
 
 # -- rendering -----------------------------------------------------------------------------
@@ -81,8 +81,10 @@ def _details(p: Params) -> dict[str, Any] | None:
     if details is None:
         return None
     for key in details.raw:
-        if not _FIELD_NAME.fullmatch(key):
-            raise Params.fail(f"details.{key}", "sadece harf, rakam ve _ kullanılabilir")
+        try:
+            conform(key, FieldName, f"details.{key}")
+        except ValidationError:
+            raise Params.fail(f"details.{key}", "sadece harf, rakam ve _ kullanılabilir") from None
     return dict(details.raw)
 
 
@@ -441,19 +443,12 @@ async def set_blacklist(state: GatewayState, p: Params) -> dict[str, Any]:
     gsms = p.array("gsms") or []
     if not uuids and not gsms:
         raise Params.fail("uuids", "uuids veya gsms zorunlu")
-    if len(uuids) + len(gsms) > SET_BLACKLIST_LIMIT:
-        raise GatewayError("ERR_REQUEST_PARAM_LIMIT", f"en fazla {SET_BLACKLIST_LIMIT}")
+    if len(uuids) + len(gsms) > SET_BLACKLIST_MAX:
+        raise GatewayError("ERR_REQUEST_PARAM_LIMIT", f"en fazla {SET_BLACKLIST_MAX}")
     return_invalids = p.flag("returnInvalids")
-    valid: list[str] = []
-    invalids: list[Any] = []
-    for value in gsms:
-        number = normalize_number(value)
-        if number is None:
-            invalids.append(value)
-        else:
-            valid.append(number)
+    valid, invalids = split_numbers(gsms)
     if invalids and not return_invalids:
-        raise Params.fail("gsms", f"geçersiz numara {invalids[0]!r}")
+        raise Params.fail("gsms", f"geçersiz numara {shown(invalids[0])}")
     for uuid in uuids:
         contact = state.active_contact(uuid)
         if contact is not None:

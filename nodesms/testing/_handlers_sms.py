@@ -3,24 +3,44 @@
 from __future__ import annotations
 
 import calendar
-import re
 import string
+import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from nodesms import _operations as ops
-from nodesms.enums import Encoding, ItemState, PackageFilter, PackageState, SendingType, SmsType
+from nodesms._rules import (
+    INQUIRY_MAX_MONTHS,
+    KVKK_TAG,
+    CustomId,
+    KvkkValidity,
+    OtpValidity,
+    PeriodAmount,
+    PeriodInterval,
+    SmsValidity,
+    Title,
+    Xid,
+)
+from nodesms.enums import (
+    Encoding,
+    ItemState,
+    Operator,
+    PackageFilter,
+    PackageState,
+    SenderStatus,
+    SendingType,
+    SmsType,
+)
 from nodesms.errors import ValidationError
 from nodesms.testing._clock import format_wire, from_datetime, to_datetime
 from nodesms.testing._errors import GatewayError
 from nodesms.testing._model import Package, Sender
-from nodesms.testing._params import Params, normalize_number, operator_of
+from nodesms.testing._params import Params, normalize_number, operator_of, split_numbers
 from nodesms.testing._registry import handles
 from nodesms.testing._state import GatewayState, ListFilter, Submission
-from nodesms.testing._wire import package_items, package_out, page_of
-from nodesms.text import segments
+from nodesms.testing._wire import delivery_date, package_items, package_out, page_of
+from nodesms.text import fit_text, segments
 
-_CUSTOM_ID = re.compile(r"[A-Za-z0-9.\-]{1,100}")
 _PENDING = frozenset({int(ItemState.SENDING), int(ItemState.SENT)})
 _LINK_ALPHABET = string.ascii_letters + string.digits
 MINUTE = 60.0
@@ -29,11 +49,14 @@ MINUTE = 60.0
 # -- shared validation ---------------------------------------------------------------------
 
 
-def _sender(state: GatewayState, p: Params) -> str:
+def _sender(state: GatewayState, p: Params, *, otp: bool = False) -> str:
     title = p.req_str("sender")
     sender = state.senders.get(title)
     if sender is None or sender.status != 1:
         raise GatewayError("ERR_INVALID_SMS_SENDER", title)
+    if otp and title not in state.otp_senders:
+        # Production keeps OTP approval apart: an approved sender still needs it for OTP.
+        raise GatewayError("ERR_INVALID_SMS_SENDER", f"{title}: OTP için onaylı değil")
     return title
 
 
@@ -43,29 +66,28 @@ def _encoding(p: Params) -> int:
     return value
 
 
-# (low, high, default) minutes. The vendor text gives KVKK sends the OTP default of 6 minutes,
-# so they accept the whole span from the OTP minimum to the normal maximum.
-_VALIDITY = {"otp": (3, 6, 6), "kvkk": (3, 1440, 6), "sms": (60, 1440, 1440)}
+# (rule, default) of validity minutes, by kind of send.
+_VALIDITY = {"otp": (OtpValidity, 6), "kvkk": (KvkkValidity, 6), "sms": (SmsValidity, 1440)}
 
 
 def _validity(p: Params, kind: str) -> int:
-    low, high, default = _VALIDITY[kind]
-    value = p.integer("validity", default, min=low, max=high)
-    assert value is not None
+    rule, default = _VALIDITY[kind]
+    value: int = p.rule("validity", rule, default)
     return value
 
 
-def _parts(text: str, encoding: int, field: str = "content") -> int:
+def _fit(text: str, encoding: int, field: str = "content") -> tuple[str, int]:
+    """The text as it goes on the air and its parts. Like production, encodings 0 and 1
+    replace what they cannot carry (``Doğrulama`` → ``Dogrulama`` at 0) instead of refusing."""
     try:
-        return segments(text, Encoding(encoding)).parts
+        sent = fit_text(text, Encoding(encoding))[0]
+        return sent, segments(sent, Encoding(encoding)).parts
     except ValidationError as exc:
         raise Params.fail(field, f"{Encoding(encoding).name} kodlamasına uymuyor: {exc}") from None
 
 
 def _custom_id(p: Params) -> str | None:
-    value = p.text("customID")
-    if value is not None and not _CUSTOM_ID.fullmatch(value):
-        raise Params.fail("customID", "en fazla 100 harf, rakam, '-' veya '.'")
+    value: str | None = p.rule("customID", CustomId)
     return value
 
 
@@ -96,10 +118,8 @@ def _periodic(p: Params) -> dict[str, int] | None:
     period = settings.req_int("periodType", min=0, max=4)
     result = {"periodType": period}
     if period == 0:
-        interval = settings.req_int("interval", min=1)
-        amount = settings.req_int("amount", min=1000)
-        if amount % 1000:
-            raise Params.fail("periodicSettings.amount", "1000 ve katları olmalı")
+        interval: int = settings.rule("interval", PeriodInterval, required=True)
+        amount: int = settings.rule("amount", PeriodAmount, required=True)
         result.update(interval=interval, amount=amount)
     return result
 
@@ -140,9 +160,9 @@ def _package(state: GatewayState, p: Params, id_field: str = "id") -> Package:
 async def create_otp(state: GatewayState, p: Params) -> dict[str, Any]:
     """Create a one-recipient OTP package (validity 3–6 minutes)."""
     number = p.number("number")
-    sender = _sender(state, p)
-    content = p.req_str("content")
+    sender = _sender(state, p, otp=True)
     encoding = _encoding(p)
+    content, parts = _fit(p.req_str("content"), encoding)
     sub = Submission(
         type=SmsType.OTP,
         sending_type=SendingType.SINGLE,
@@ -152,7 +172,7 @@ async def create_otp(state: GatewayState, p: Params) -> dict[str, Any]:
         encoding=encoding,
         validity=_validity(p, "otp"),
         numbers=[number],
-        parts=_parts(content, encoding),
+        parts=parts,
         push_url=_push_url(p),
         commercial=p.flag("commercial"),
         custom_id=_custom_id(p),
@@ -161,17 +181,27 @@ async def create_otp(state: GatewayState, p: Params) -> dict[str, Any]:
     return {"pkgID": state.submit(sub, check_duplicate=False).id}
 
 
-def _recipients(
-    p: Params, sending_type: int
-) -> tuple[list[str], list[str] | None, list[str | None] | None]:
+class _Recipients(NamedTuple):
+    numbers: list[str]
+    messages: list[str] | None = None
+    xids: list[str | None] | None = None
+    invalids: list[Any] | None = None
+
+
+def _recipients(p: Params, sending_type: int) -> _Recipients:
     if sending_type == SendingType.SINGLE:
-        return [p.number("number")], None, None
+        return _Recipients([p.number("number")])
     raw = p.array("numbers")
     if not raw:
         raise GatewayError("ERR_EMPTY_SMS_PACKAGE")
     if sending_type == SendingType.ONE_TO_MANY:
-        return [p.number(f"numbers[{i}]", value) for i, value in enumerate(raw)], None, None
-    numbers: list[str] = []
+        # Production drops the numbers it cannot use and sends to the rest; with none left
+        # the package is empty. The dropped ones are reported beside pkgID.
+        numbers, invalids = split_numbers(raw)
+        if not numbers:
+            raise GatewayError("ERR_EMPTY_SMS_PACKAGE", "geçerli numara yok")
+        return _Recipients(numbers, invalids=invalids)
+    numbers = []
     messages: list[str] = []
     xids: list[str | None] = []
     for i, value in enumerate(raw):
@@ -179,12 +209,9 @@ def _recipients(
             raise Params.fail(f"numbers[{i}]", '{"nr", "msg"} nesnesi olmalı')
         entry = Params(value)
         numbers.append(entry.number(f"numbers[{i}].nr", value.get("nr")))
-        messages.append(entry.text("msg", required=True) or "")
-        xid = entry.text("xid")
-        if xid is not None and len(xid) > 32:
-            raise Params.fail(f"numbers[{i}].xid", "en fazla 32 karakter")
-        xids.append(xid)
-    return numbers, messages, (xids if any(x is not None for x in xids) else None)
+        messages.append(entry.req_str("msg"))
+        xids.append(entry.rule("xid", Xid))
+    return _Recipients(numbers, messages, xids if any(x is not None for x in xids) else None)
 
 
 @handles(ops.SMS_CREATE)
@@ -200,21 +227,23 @@ async def create(state: GatewayState, p: Params) -> dict[str, Any]:
             sending_type = SendingType.MANY_TO_MANY
         else:
             sending_type = SendingType.ONE_TO_MANY
-    numbers, messages, xids = _recipients(p, sending_type)
+    numbers, messages, xids, invalids = _recipients(p, sending_type)
     sender = _sender(state, p)
     encoding = _encoding(p)
+    item_parts: list[int] | None = None
     if messages is None:
-        content = p.req_str("content")
-        parts, item_parts = _parts(content, encoding), None
+        content, parts = _fit(p.req_str("content"), encoding)
     else:
-        content = p.text("content", "") or ""
-        item_parts = [_parts(m, encoding, f"numbers[{i}].msg") for i, m in enumerate(messages)]
+        content = _fit(p.text("content", "") or "", encoding)[0]
+        fitted = [_fit(m, encoding, f"numbers[{i}].msg") for i, m in enumerate(messages)]
+        messages = [text for text, _ in fitted]
+        item_parts = [count for _, count in fitted]
         parts = item_parts[0]
     sub = Submission(
         type=sms_type or 0,
         sending_type=sending_type,
         sender=sender,
-        title=p.text("title", "") or "",
+        title=p.rule("title", Title, ""),
         content=content,
         encoding=encoding,
         validity=_validity(p, "sms"),
@@ -229,7 +258,8 @@ async def create(state: GatewayState, p: Params) -> dict[str, Any]:
         commercial=p.flag("commercial"),
         custom_id=_custom_id(p),
     )
-    return {"pkgID": state.submit(sub, check_duplicate=True).id}
+    pkg_id = state.submit(sub, check_duplicate=True).id
+    return {"pkgID": pkg_id, "invalids": invalids} if invalids else {"pkgID": pkg_id}
 
 
 @handles(ops.SMS_CREATE_KVKK)
@@ -247,16 +277,17 @@ async def create_kvkk(state: GatewayState, p: Params) -> dict[str, Any]:
     if not first or not last:
         raise Params.fail("number.cfs", "FIRST_NAME ve LAST_NAME zorunlu")
     content = p.req_str("content")
-    if "SHORT_LINK" not in content:
-        raise Params.fail("content", "SHORT_LINK etiketi zorunlu")
+    if KVKK_TAG not in content:
+        raise Params.fail("content", f"{KVKK_TAG} etiketi zorunlu")
     sender = _sender(state, p)
     encoding = _encoding(p)
     token = "".join(state.rng.choice(_LINK_ALPHABET) for _ in range(8))
     text = (
         content.replace("FIRST_NAME", first)
         .replace("LAST_NAME", last)
-        .replace("SHORT_LINK", f"https://kvkk.nodesms.test/{token}")
+        .replace(KVKK_TAG, f"https://kvkk.nodesms.test/{token}")
     )
+    text, parts = _fit(text, encoding)
     sub = Submission(
         type=SmsType.NORMAL,
         sending_type=SendingType.SINGLE,
@@ -266,7 +297,7 @@ async def create_kvkk(state: GatewayState, p: Params) -> dict[str, Any]:
         encoding=encoding,
         validity=_validity(p, "kvkk"),
         numbers=[number],
-        parts=_parts(text, encoding),
+        parts=parts,
         messages=[text],
         push_url=_push_url(p),
         custom_id=_custom_id(p),
@@ -322,8 +353,51 @@ async def list_items(state: GatewayState, p: Params) -> dict[str, Any]:
     return page_of(indexes, index, size, lambda chunk: package_items(pkg, chunk))
 
 
-def _render_senders(chunk: Sequence[Sender]) -> list[dict[str, Any]]:
-    return [{"uuid": s.uuid, "status": s.status, "title": s.title} for s in chunk]
+def _routes(state: GatewayState) -> list[dict[str, Any]]:
+    """The account's two delivery routes: normal traffic carrying every approved sender, and
+    OTP traffic (with the SIM-change check) carrying the OTP-approved ones."""
+    approved = [s.title for s in state.senders.values() if s.status == SenderStatus.APPROVED]
+    routes = []
+    for kind, senders in (
+        (SmsType.NORMAL, approved),
+        (SmsType.OTP, [title for title in approved if title in state.otp_senders]),
+    ):
+        otp = kind is SmsType.OTP
+        routes.append(
+            {
+                "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{state.username}/{kind.name}")),
+                "smsType": int(kind),
+                "operator": int(Operator.TURKCELL),
+                "subProvider": "nodesms-fake",
+                "isOTP": otp,
+                "simChangeControl": otp,
+                "senders": senders,
+            }
+        )
+    return routes
+
+
+@handles(ops.SMS_LIST_GATEWAY)
+async def list_gateways(state: GatewayState, p: Params) -> dict[str, Any]:
+    """The delivery routes (undocumented; production deployments have it)."""
+    index, size = p.page()
+    return page_of(_routes(state), index, size)
+
+
+def _render_senders(state: GatewayState, chunk: Sequence[Sender]) -> list[dict[str, Any]]:
+    carriers: dict[str, list[str]] = {}
+    for route in _routes(state):
+        for title in route["senders"]:
+            carriers.setdefault(title, []).append(route["uuid"])
+    return [
+        {
+            "uuid": s.uuid,
+            "status": s.status,
+            "title": s.title,
+            "gateways": carriers.get(s.title),
+        }
+        for s in chunk
+    ]
 
 
 @handles(ops.SMS_LIST_SENDER)
@@ -337,7 +411,7 @@ async def list_senders(state: GatewayState, p: Params) -> dict[str, Any]:
         for s in state.senders.values()
         if keyword in s.title.casefold() and (status is None or s.status == status)
     ]
-    return page_of(rows, index, size, _render_senders)
+    return page_of(rows, index, size, lambda chunk: _render_senders(state, chunk))
 
 
 @handles(ops.SMS_CANCEL)
@@ -401,7 +475,7 @@ async def inquiry_number(state: GatewayState, p: Params) -> dict[str, Any]:
         finish = state.clock.now()
     if start is None:
         start = _months_before(finish, 1)
-    if start < _months_before(finish, 3):
+    if start < _months_before(finish, INQUIRY_MAX_MONTHS):
         raise GatewayError("ERR_INVALID_DATE_RANGE")
     rows: list[dict[str, Any]] = []
     for pkg in state.in_period(start, finish):
@@ -410,7 +484,7 @@ async def inquiry_number(state: GatewayState, p: Params) -> dict[str, Any]:
         for index, number in enumerate(pkg.numbers):
             if number != gsm:
                 continue
-            delivered = pkg.delivery_time(index)
+            delivered = delivery_date(pkg, index)
             rows.append(
                 {
                     "userUUID": state.user_uuid,

@@ -12,47 +12,56 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from nodesms._numbers import is_wire_number
+from nodesms._numbers import normalize_number as _normalize
+from nodesms._rules import PageIndex, PageSize, conform
 from nodesms.enums import Operator
+from nodesms.errors import ValidationError
 from nodesms.testing._clock import parse_input_date
 from nodesms.testing._errors import GatewayError
 
-__all__ = ["Params", "normalize_number", "operator_of"]
+__all__ = ["Params", "normalize_number", "operator_of", "shown", "split_numbers"]
 
 _MISSING = object()
-_STRIP = str.maketrans("", "", " -().\t")
 
 
 def normalize_number(value: object) -> str | None:
     """The gateway's form of a recipient number (``905551234567``), or ``None`` if invalid.
 
-    Accepted: ints and strings; spaces, dashes, dots and parentheses are ignored; a leading
-    ``+`` or ``00`` is dropped; Turkish national forms (``05551234567``, ``5551234567``) get
-    the country code. A Turkish number must be a mobile one (``905`` + 9 digits); other
-    international numbers are accepted as 10–15 digits.
+    The client's rule (:func:`nodesms.normalize_number`: Turkish mobile numbers in any common
+    form, international ones with their country code, no landlines), plus the wire form as it
+    is (``447700900123`` without ``+``), which is what clients send.
     """
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
-    if isinstance(value, int):
-        text = str(value)
-    elif isinstance(value, str):
-        text = value.translate(_STRIP)
-    else:
-        return None
-    if text.startswith("+"):
-        text = text[1:]
-    elif text.startswith("00"):
-        text = text[2:]
-    if not text.isascii() or not text.isdigit():
-        return None
-    if len(text) == 11 and text.startswith("05"):
-        text = "90" + text[1:]
-    elif len(text) == 10 and text.startswith("5"):
-        text = "90" + text
-    if text.startswith("90"):
-        return text if len(text) == 12 and text[2] == "5" else None
-    if text.startswith("0") or not 10 <= len(text) <= 15:
-        return None
-    return text
+    try:
+        return _normalize(value)
+    except ValidationError:
+        if isinstance(value, int) and not 0 <= value < 10**15:
+            return None
+        text = value.strip() if isinstance(value, str) else str(value)
+        return text if is_wire_number(text) else None
+
+
+def split_numbers(values: list[Any]) -> tuple[list[str], list[Any]]:
+    """``(valid, invalid)``: the normalised numbers, and the values that are none."""
+    valid: list[str] = []
+    invalid: list[Any] = []
+    for value in values:
+        number = normalize_number(value)
+        if number is None:
+            invalid.append(value)
+        else:
+            valid.append(number)
+    return valid, invalid
+
+
+def shown(value: object) -> str:
+    """A value for an error message: short, and never an int too long for ``repr``."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return "<a very long number>"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # The prefix → operator mapping of the simulator (documented in nodesms.testing).
@@ -120,6 +129,21 @@ class Params:
         if (min is not None and result < min) or (max is not None and result > max):
             raise self.fail(name, f"{min}..{max} aralığında olmalı")
         return result
+
+    def rule(self, name: str, rule: Any, default: Any = None, *, required: bool = False) -> Any:
+        """A field checked against one of :mod:`nodesms._rules`' types, as the client checks
+        it (the same rule), read leniently: ``"60"`` is an int, ``12345`` a string."""
+        value = self._get(name)
+        if value is _MISSING:
+            if required:
+                raise self.fail(name, "zorunlu alan")
+            return default
+        if getattr(rule, "__origin__", None) is str:
+            value = self.text(name)
+        try:
+            return conform(value, rule, name, strict=False)
+        except ValidationError as exc:
+            raise self.fail(name, exc.reason) from None
 
     def req_int(self, name: str, *, min: int | None = None, max: int | None = None) -> int:
         """A required integer field."""
@@ -225,13 +249,11 @@ class Params:
                 raise self.fail(name, "zorunlu alan")
         number = normalize_number(value)
         if number is None:
-            raise self.fail(name, f"geçersiz numara {value!r}")
+            raise self.fail(name, f"geçersiz numara {shown(value)}")
         return number
 
     def page(self) -> tuple[int, int]:
         """``(pageIndex, pageSize)``: index ≥ 0 (default 0), size 10–1000 (default 10)."""
-        index = self.integer("pageIndex", 0, min=0)
-        size = self.integer("pageSize", 10, min=10, max=1000)
-        assert index is not None
-        assert size is not None
+        index: int = self.rule("pageIndex", PageIndex, 0)
+        size: int = self.rule("pageSize", PageSize, 10)
         return index, size

@@ -187,6 +187,8 @@ class GatewayServer:
                 else:
                     if isinstance(decoded, dict):
                         params = decoded
+                    elif decoded == []:  # some production clients send [] for "no parameters"
+                        params = {}
                     else:
                         parse_error = GatewayError("ERR_BAD_REQUEST", "JSON nesnesi bekleniyor")
         return await self.serve(

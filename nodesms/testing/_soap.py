@@ -47,7 +47,8 @@ CONTENT_TYPE = "text/xml; charset=utf-8"
 _ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
 _BODY = f"{{{SOAP_ENV}}}Body"
 _NSMAP_BASE = {"soapenv": SOAP_ENV}
-_RENAME = {"isScheculed": "isScheduled"}
+# JSON sends the document's "isScheculed" beside "isScheduled"; SOAP spells it isScheduled only.
+_SKIP = frozenset({"isScheculed"})
 _ACTION_TAIL = re.compile(r"[/#:]")
 
 
@@ -110,8 +111,8 @@ def _render(element: etree._Element, value: Any) -> None:
     elif isinstance(value, dict):
         sub = etree.SubElement
         for key, item in value.items():
-            name: str = _RENAME.get(key) or key
-            _render(sub(element, name), item)
+            if key not in _SKIP:
+                _render(sub(element, key), item)
     elif isinstance(value, (list, tuple)):
         sub = etree.SubElement
         for item in value:

@@ -28,7 +28,7 @@ import heapq
 import random
 import uuid as uuid_module
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
@@ -110,6 +110,7 @@ class GatewayState:
         username: str,
         credit: int,
         senders: dict[str, int],
+        otp_senders: Iterable[str] = (),
         duplicate_window: float | None,
         undelivered_rate: float,
         expired_rate: float,
@@ -134,6 +135,8 @@ class GatewayState:
         self.senders: dict[str, Sender] = {}
         for title, status in senders.items():
             self.add_sender(title, status)
+        self.otp_senders: set[str] = set(otp_senders)
+        """Senders approved for ``/sms/create-otp`` (they must be approved senders too)."""
         self.mo_keywords = tuple(k.upper() for k in mo_keywords)
         self.import_delay = import_delay
         self.packages: list[Package] = []

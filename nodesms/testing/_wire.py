@@ -1,6 +1,7 @@
 """The wire shapes of list answers, as msgspec Structs (fast to build and to encode).
 
-Field names follow the gateway exactly, including its spelling ``isScheculed``.
+Field names follow the gateway exactly, including its spelling ``isScheculed`` (sent beside
+``isScheduled``, which the vendor's SDK reads: production clients read either).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from nodesms.enums import PackageState
+from nodesms.enums import ItemState, PackageState
 from nodesms.testing._clock import format_wire
 from nodesms.testing._model import Package
 from nodesms.testing._params import operator_of
@@ -48,7 +49,8 @@ class PackageOut(
     msgspec.Struct,
     rename={
         "custom_id": "customID",
-        "is_scheduled": "isScheculed",
+        "is_scheculed": "isScheculed",
+        "is_scheduled": "isScheduled",
         "sending_date": "sendingDate",
         "processing_date": "processingDate",
         "process_info": "processInfo",
@@ -68,6 +70,7 @@ class PackageOut(
     encoding: int
     validity: int
     statistics: StatisticsOut
+    is_scheculed: int
     is_scheduled: int
     sending_date: str
     processing_date: str | None
@@ -117,10 +120,19 @@ def package_out(pkg: Package) -> PackageOut:
         pkg.validity,
         StatisticsOut(pkg.total, pkg.credit, len(pkg.numbers), pkg.delivered, pkg.undelivered),
         1 if pkg.scheduled else 0,
+        1 if pkg.scheduled else 0,
         format_wire(pkg.sending_date),
         None if processing is None else format_wire(processing, True),
         ProcessInfoOut(DateOut(format_wire(pkg.created)), DateOut(format_wire(pkg.updated))),
     )
+
+
+def delivery_date(pkg: Package, index: int) -> float | None:
+    """``deliveryDate`` of an item: only delivered items have one (undelivered and expired
+    ones are left empty, as in the vendor document's examples)."""
+    if pkg.item_state(index) != ItemState.DELIVERED:
+        return None
+    return pkg.delivery_time(index)
 
 
 def package_items(pkg: Package, indexes: Sequence[int]) -> list[ItemOut]:
@@ -131,7 +143,7 @@ def package_items(pkg: Package, indexes: Sequence[int]) -> list[ItemOut]:
     result = []
     for index in indexes:
         number = pkg.numbers[index]
-        delivered = pkg.delivery_time(index)
+        delivered = delivery_date(pkg, index)
         result.append(
             ItemOut(
                 str(pkg.first_item_id + index),

@@ -145,7 +145,7 @@ _RECORDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("xid", _STR),
         ("operator", _INT),
     ),
-    "Sender": (("uuid", _STR), ("status", _INT), ("title", _STR)),
+    "Sender": (("uuid", _STR), ("status", _INT), ("title", _STR), ("gateways", "tns:StringList")),
     "PackageListData": (("stats", "tns:Stats"), ("list", "tns:PackageList")),
     "PackageItemListData": (("stats", "tns:Stats"), ("list", "tns:PackageItemList")),
     "SenderListData": (("stats", "tns:Stats"), ("list", "tns:SenderList")),
