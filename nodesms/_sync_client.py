@@ -8,14 +8,15 @@ import os
 import ssl as ssl_module
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 import aiohttp
 
 from nodesms._bulk_types import BulkItem, BulkResult, ProgressCallback
-from nodesms._client import Client
+from nodesms._client import T, Client
 from nodesms._config import Timeout
 from nodesms._dates import GATEWAY_TZ
+from nodesms._operation import Effect
 from nodesms._retry import RetryPolicy
 from nodesms._sync import SyncClientBase, SyncPaginator, refuse_session
 from nodesms._transport import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_RESPONSE_BYTES
@@ -40,6 +41,7 @@ from nodesms.enums import (
 from nodesms.models import (
     Contact,
     Credit,
+    Gateway,
     Group,
     InquiryRecord,
     Iys,
@@ -331,6 +333,27 @@ class SyncSmsResource:
                 page_index=page_index,
                 limit=limit,
                 concurrency=concurrency,
+            ),
+        )
+
+    def list_gateway(
+        self,
+        *,
+        page_size: int = 1000,
+        page_index: int = 0,
+        limit: int | None = None,
+    ) -> SyncPaginator[Gateway]:
+        """The account's delivery routes and the senders each carries (``/sms/list-gateway``).
+
+        Not in the vendor document; production deployments answer it. A deployment without
+        it answers ERR_NOT_FOUND (a :class:`~nodesms.NotFoundError`).
+        """
+        return SyncPaginator(
+            self._owner,
+            self._owner._target().sms.list_gateway(
+                page_size=page_size,
+                page_index=page_index,
+                limit=limit,
             ),
         )
 
@@ -1095,5 +1118,66 @@ class SyncClient(SyncClientBase):
             self._target().with_options(
                 timeout=timeout,
                 retry=retry,
+            )
+        )
+
+    @overload
+    def request(
+        self,
+        path: str,
+        body: object = None,
+        *,
+        result: None = None,
+        effect: Effect | Literal["read", "idempotent", "write"] = "write",
+    ) -> Any: ...
+
+    @overload
+    def request(
+        self,
+        path: str,
+        body: object = None,
+        *,
+        result: type[T],
+        effect: Effect | Literal["read", "idempotent", "write"] = "write",
+    ) -> T: ...
+
+    def request(
+        self,
+        path: str,
+        body: object = None,
+        *,
+        result: Any = None,
+        effect: Effect | Literal["read", "idempotent", "write"] = "write",
+    ) -> Any:
+        """Call an endpoint nodesms has no method for, such as ``/sms/get-mo``.
+
+        ::
+
+            try:
+                data = await client.request("/sms/get-mo", {"startDate": "2026-01-01 00:00"})
+            except nodesms.NotFoundError:
+                data = None  # this deployment has no /sms/get-mo
+
+        It goes the way every method goes: the same auth, retries, errors and logging.
+
+        Args:
+            path: the endpoint, ``/area/action``.
+            body: the JSON body: a mapping, a list, a msgspec Struct, or ``None`` (``{}``).
+            result: ``None`` to get the envelope's ``data`` as builtins (dicts, lists...), or a
+                type (a msgspec Struct, ``list[int]``...) to decode it into.
+            effect: what the call does, which decides its retries: ``"write"`` (the
+                default: retried only where the request provably never arrived),
+                ``"idempotent"`` or ``"read"`` (retried on every transient failure).
+
+        Raises:
+            ValidationError: a bad path, body, result type or effect; nothing was sent.
+            APIError: the gateway refused (as for every method).
+        """
+        return self._run(
+            self._target().request(
+                path=path,
+                body=body,
+                result=result,
+                effect=effect,
             )
         )

@@ -31,7 +31,6 @@ from typing import Literal, NamedTuple
 
 import msgspec
 
-from nodesms._validate import check_enum
 from nodesms.enums import Encoding, EncodingValue
 from nodesms.errors import ValidationError
 from nodesms.models import Serialisable
@@ -253,6 +252,9 @@ def _coerce(encoding: object) -> Encoding | None:
         if encoding == "auto":
             return None
     elif isinstance(encoding, enum.IntEnum) and not isinstance(encoding, Encoding):
+        # Imported here: _validate builds on this module (to_gsm), and this is the error path.
+        from nodesms._validate import check_enum
+
         check_enum(encoding, Encoding, "encoding")  # refuses it, naming Encoding
     # True == 1, and Encoding(5) would succeed (unknown wire values become pseudo-members):
     # neither is a choice a caller makes on purpose.
