@@ -67,7 +67,7 @@ class _Imports:
             line = f"import {module}" if alias == module else f"import {module} as {alias}"
             sections[_section(module)].append(line)
         for module in sorted(self.names):
-            names = ", ".join(sorted(self.names[module], key=lambda n: (not n.isupper(), n)))
+            names = ", ".join(sorted(self.names[module], key=_isort_key))
             sections[_section(module)].append(f"from {module} import {names}")
         out = ["from __future__ import annotations"]
         for section in sections:
@@ -571,3 +571,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    """isort's (and ruff's) order within one import: CONSTANTS, then Classes (a lone capital
+    such as a TypeVar counts as a class), then the rest."""
+    if name.isupper() and len(name) > 1:
+        return (0, name)
+    return (1 if name[0].isupper() else 2, name)
