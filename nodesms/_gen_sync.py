@@ -569,13 +569,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def _isort_key(name: str) -> tuple[int, str]:
     """isort's (and ruff's) order within one import: CONSTANTS, then Classes (a lone capital
     such as a TypeVar counts as a class), then the rest."""
     if name.isupper() and len(name) > 1:
         return (0, name)
     return (1 if name[0].isupper() else 2, name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,7 +13,7 @@ from typing import Any, Literal, overload
 import aiohttp
 
 from nodesms._bulk_types import BulkItem, BulkResult, ProgressCallback
-from nodesms._client import T, Client
+from nodesms._client import Client, T
 from nodesms._config import Timeout
 from nodesms._dates import GATEWAY_TZ
 from nodesms._operation import Effect
