@@ -8,8 +8,10 @@ import inspect
 import textwrap
 import types
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
+import anyio
 import pytest
 
 import nodesms
@@ -21,6 +23,7 @@ from nodesms.testing import FakeGateway
 pytestmark = pytest.mark.anyio
 
 PLACEHOLDER = 'nodesms.Client("https://panel.example.com.tr:9588", "user", "pass")'
+SYNC_PLACEHOLDER = 'nodesms.SyncClient("https://panel.example.com.tr:9588", "user", "pass")'
 
 
 def public_objects() -> Iterator[tuple[str, Any]]:
@@ -74,7 +77,12 @@ DOCTESTS = [(name, obj) for name, obj in public_objects() if ">>>" in (inspect.g
 
 def test_the_examples_were_found() -> None:
     names = {name.split("[")[0] for name, _ in EXAMPLES}
-    assert {"nodesms.Client", "nodesms.testing.FakeGateway", "nodesms.custom_id_for"} <= names
+    assert {
+        "nodesms.Client",
+        "nodesms.SyncClient",
+        "nodesms.testing.FakeGateway",
+        "nodesms.custom_id_for",
+    } <= names
     assert {"nodesms.segments", "nodesms.to_gsm"} <= {name for name, _ in DOCTESTS}
 
 
@@ -92,6 +100,15 @@ async def test_docstring_example_runs(source: str) -> None:
             "password": gw.password,
             "job": types.SimpleNamespace(id="rq:job:42"),
         }
+        if SYNC_PLACEHOLDER in source:
+            # A SyncClient example is code without an event loop: run it in a worker thread.
+            namespace["yesterday"] = datetime.now() - timedelta(days=1)
+            code = code.replace(
+                SYNC_PLACEHOLDER, "nodesms.SyncClient(gw.base_url, gw.username, gw.password)"
+            )
+            exec(f"def _example():\n{textwrap.indent(code, '    ')}\n", namespace)
+            await anyio.to_thread.run_sync(namespace["_example"])
+            return
         exec(f"async def _example():\n{textwrap.indent(code, '    ')}\n", namespace)
         await namespace["_example"]()
 
