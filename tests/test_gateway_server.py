@@ -138,7 +138,14 @@ async def test_request_log_off_records_nothing_and_says_so(gateway: GatewayFacto
 
 
 def test_request_log_default_and_bad_sizes() -> None:
-    from nodesms.testing.__main__ import _parser
+    import argparse
+
+    from nodesms.testing._standalone import add_gateway_arguments
+
+    def _parser() -> argparse.ArgumentParser:
+        parser = argparse.ArgumentParser()
+        add_gateway_arguments(parser)
+        return parser
 
     assert FakeGateway()._server.requests.maxlen == 10_000  # type: ignore[union-attr]
     for bad in (0, -1, True, 2.5, "10"):
