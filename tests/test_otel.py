@@ -70,7 +70,9 @@ def nodesms_spans(exporter: InMemorySpanExporter) -> list[ReadableSpan]:
 def assert_no_personal_data(span: ReadableSpan) -> None:
     events = [dict(e.attributes or {}) for e in span.events]
     shown = repr(dict(span.attributes or {})) + repr(events)
-    for secret in [*NUMBERS, TEXT, "test-Şifre-1"]:
+    from nodesms.testing import DEFAULT_PASSWORD
+
+    for secret in [*NUMBERS, TEXT, DEFAULT_PASSWORD]:
         assert secret not in shown
 
 

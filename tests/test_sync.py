@@ -250,7 +250,7 @@ def test_after_fork_it_refuses_instead_of_hanging(nodesms_gateway: FakeGateway) 
         f"""
         import os, sys
         import nodesms
-        client = nodesms.SyncClient({nodesms_gateway.base_url!r}, "test", "test-Şifre-1")
+        client = nodesms.SyncClient({nodesms_gateway.base_url!r}, {nodesms_gateway.username!r}, {nodesms_gateway.password!r})
         client.user.credit()
         pid = os.fork()
         if pid == 0:
