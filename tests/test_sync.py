@@ -246,11 +246,13 @@ def test_close_views_and_bad_arguments(nodesms_gateway: FakeGateway) -> None:
 
 
 def test_after_fork_it_refuses_instead_of_hanging(nodesms_gateway: FakeGateway) -> None:
+    gw = nodesms_gateway
+    credentials = (gw.base_url, gw.username, gw.password)
     script = textwrap.dedent(
         f"""
         import os, sys
         import nodesms
-        client = nodesms.SyncClient({nodesms_gateway.base_url!r}, {nodesms_gateway.username!r}, {nodesms_gateway.password!r})
+        client = nodesms.SyncClient(*{credentials!r})
         client.user.credit()
         pid = os.fork()
         if pid == 0:
