@@ -686,7 +686,11 @@ class SmsResource(Resource):
                 them with :meth:`user.credit() <nodesms.resources.UserResource.credit>`;
                 raise :class:`~nodesms.InsufficientCreditError` if they exceed it. The input
                 is read twice, so it must be re-iterable (a list, not a generator).
-            encoding, validity, push_url, commercial, sending_date: as on :meth:`create`.
+            encoding: as on :meth:`create`.
+            validity: as on :meth:`create`.
+            push_url: as on :meth:`create`.
+            commercial: as on :meth:`create`.
+            sending_date: as on :meth:`create`.
             max_parts: refuse (as a ``BulkFailure``) any text longer than this many parts.
 
         Returns:
