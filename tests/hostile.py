@@ -108,12 +108,12 @@ async def web_server(app: web.Application) -> AsyncIterator[str]:
     """An aiohttp application on a free port; yields its base URL."""
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    server = site._server
-    assert isinstance(server, asyncio.base_events.Server)
-    port = server.sockets[0].getsockname()[1]
+    # Cleanup covers the start too: a listener left open makes uvloop's loop.close() hang.
     try:
-        yield f"http://127.0.0.1:{port}"
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        # The runner's addresses, not the site's server object: that is asyncio's Server on
+        # asyncio's loop and uvloop's own class on uvloop.
+        host, port = runner.addresses[0][:2]
+        yield f"http://{host}:{port}"
     finally:
         await runner.cleanup()
