@@ -4,6 +4,7 @@ tables come from the code's own tables."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from _taskiq_harness import RedisServer
 
 from nodesms._codes import CODE_TO_NAME
 from nodesms._operations import OPERATIONS, reference_table
@@ -53,6 +55,14 @@ def test_every_fenced_block_has_a_known_kind() -> None:
     "page", [p for p in PAGES if examples(p)], ids=lambda p: str(p.relative_to(ROOT))
 )
 def test_examples_run_against_the_embedded_gateway(page: Path, tmp_path: Path) -> None:
+    with contextlib.ExitStack() as stack:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NODESMS_")}
+        if "REDIS_URL" in page.read_text(encoding="utf-8"):  # the taskiq examples' Redis
+            env["REDIS_URL"] = stack.enter_context(RedisServer()).url
+        run_page(page, tmp_path, env)
+
+
+def run_page(page: Path, tmp_path: Path, env: dict[str, str]) -> None:
     gateway = subprocess.Popen(
         [sys.executable, "-m", "nodesms.testing", "--port", "0", "--seed", "1"],
         stdout=subprocess.PIPE,
@@ -63,7 +73,6 @@ def test_examples_run_against_the_embedded_gateway(page: Path, tmp_path: Path) -
         assert gateway.stdout is not None
         assert select.select([gateway.stdout], [], [], 60)[0], "the gateway did not start"
         url = gateway.stdout.readline().rsplit(" ", 1)[1].strip()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NODESMS_")}
         env |= {"NODESMS_BASE_URL": url, "NODESMS_USERNAME": DEFAULT_USERNAME,
                 "NODESMS_PASSWORD": DEFAULT_PASSWORD}  # fmt: skip
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
