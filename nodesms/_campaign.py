@@ -5,9 +5,10 @@ check."""
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 import time
-from collections.abc import AsyncIterable, Callable, Iterable
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -38,12 +39,47 @@ if TYPE_CHECKING:
 
     from ._client import Client
 
-__all__ = ["MAX_LIMITED_ATTEMPTS", "ProgressCallback", "run_campaign"]
+__all__ = ["MAX_LIMITED_ATTEMPTS", "ProgressCallback", "run_campaign", "send_until_done"]
+
+logger = logging.getLogger("nodesms")
 
 MAX_LIMITED_ATTEMPTS = 12
 """Concurrency refusals one chunk may meet before it is given up (each waits longer)."""
 
 _NO_RETRY = RetryPolicy(max_attempts=1)
+
+
+async def send_until_done(
+    chunk: Chunk,
+    attempt: Callable[[], Awaitable[ChunkOutcome]],
+    policy: RetryPolicy,
+    on_limited: Callable[[], Awaitable[object]] | None = None,
+) -> ChunkOutcome:
+    """``attempt()`` (one request for ``chunk``, holding whatever slot the runner needs) until
+    its outcome is final, by the rules of ``send_bulk``: transient failures up to the policy's
+    attempts, concurrency refusals up to :data:`MAX_LIMITED_ATTEMPTS`, waiting the policy's
+    back-off (or the gateway's ``Retry-After``) between them, holding no slot."""
+    transient = limited = 0
+    while True:
+        outcome = await attempt()
+        if outcome.done:
+            return outcome
+        if outcome.kind is OutcomeKind.LIMITED:
+            limited += 1
+            failures = limited
+            if on_limited is not None:
+                await on_limited()
+            if limited >= MAX_LIMITED_ATTEMPTS:
+                return give_up(chunk, outcome)
+        else:
+            transient += 1
+            failures = transient
+            if transient >= policy.max_attempts:
+                return give_up(chunk, outcome)
+        delay = policy.delay(failures, outcome.retry_after)
+        logger.info("chunk %s: retrying in %.2fs (%s %s)", chunk.custom_id, delay,
+                    outcome.error, outcome.code or "")  # fmt: skip
+        await anyio.sleep(delay)
 
 
 class _Campaign:
@@ -86,27 +122,16 @@ class _Campaign:
             await _call(self.on_progress, self.progress())
 
     async def _send(self, chunk: Chunk) -> ChunkOutcome:
-        transient = limited = 0
-        while True:
+        async def attempt() -> ChunkOutcome:
             async with self.limit.slot() as held:
                 outcome = await send_chunk(self.sender, self.options, chunk)
                 if outcome.kind is OutcomeKind.LIMITED:
                     self.limit.refused(held)
                 else:
                     await self.limit.succeeded()
-            if outcome.done:
-                return outcome
-            if outcome.kind is OutcomeKind.LIMITED:
-                limited += 1
-                failures = limited
-                if limited >= MAX_LIMITED_ATTEMPTS:
-                    return give_up(chunk, outcome)
-            else:
-                transient += 1
-                failures = transient
-                if transient >= self.policy.max_attempts:
-                    return give_up(chunk, outcome)
-            await anyio.sleep(self.policy.delay(failures, outcome.retry_after))
+            return outcome
+
+        return await send_until_done(chunk, attempt, self.policy)
 
     def progress(self) -> BulkProgress:
         return BulkProgress(

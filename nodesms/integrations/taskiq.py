@@ -40,10 +40,8 @@ one prefix per gateway account), and per campaign ``{prefix}:campaign:{C}:outcom
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-import random
 import secrets
 import socket
 import time
@@ -77,7 +75,7 @@ from .._bulk import (
     give_up,
     send_chunk,
 )
-from .._campaign import MAX_LIMITED_ATTEMPTS, ProgressCallback, _call, _chunks
+from .._campaign import ProgressCallback, _call, _chunks, send_until_done
 from .._client import Client
 from .._retry import RetryPolicy
 from ..enums import Encoding, EncodingValue
@@ -269,27 +267,15 @@ class CampaignTasks:
     ) -> ChunkOutcome:
         """Send ``chunk`` until it is done, by the rules of ``send_bulk``: transient failures
         up to the policy's attempts, concurrency refusals up to ``MAX_LIMITED_ATTEMPTS``."""
-        transient = limited = 0
-        while True:
+
+        async def attempt() -> ChunkOutcome:
             async with self._semaphore.hold():
-                outcome = await send_chunk(client, options, chunk)
-            if outcome.done:
-                return outcome
-            if outcome.kind is OutcomeKind.LIMITED:
-                limited += 1
-                failures = limited
-                await self._redis.incr(keys.limited)
-                if limited >= MAX_LIMITED_ATTEMPTS:
-                    return give_up(chunk, outcome)
-            else:
-                transient += 1
-                failures = transient
-                if transient >= self._policy.max_attempts:
-                    return give_up(chunk, outcome)
-            delay = self._policy.delay(failures, outcome.retry_after)
-            logger.info("chunk %s: retrying in %.2fs (%s %s)", chunk.custom_id, delay,
-                        outcome.error, outcome.code or "")  # fmt: skip
-            await asyncio.sleep(delay)
+                return await send_chunk(client, options, chunk)
+
+        async def count_limited() -> object:
+            return await self._redis.incr(keys.limited)
+
+        return await send_until_done(chunk, attempt, self._policy, count_limited)
 
     # -- the producer --------------------------------------------------------------------------
 
@@ -470,13 +456,6 @@ class _Run:
                     elapsed=time.monotonic() - self.started,
                 ),
             )
-
-
-def _backoff(policy: RetryPolicy, attempt: int, retry_after: float | None) -> float:
-    """The wait before attempt ``attempt + 1``: ``Retry-After`` if given, else full jitter."""
-    if retry_after is not None:
-        return min(retry_after, policy.max_delay)
-    return random.uniform(0, min(policy.max_delay, policy.initial_delay * 2 ** (attempt - 1)))
 
 
 def _connect(broker: AsyncBroker, redis: str | Redis | None) -> Redis:
