@@ -46,7 +46,7 @@ from .enums import Encoding, EncodingValue, SendingType, SmsType
 from .errors import APIError, ConcurrencyLimitError, NodeSMSError, ValidationError
 from .models import Message, PackageCreated
 from .resources.sms import _CreateBody, _future, _PersonalNumber, _push, _PushSettings
-from .text import resolve_encoding, segments
+from .text import fit_text, resolve_encoding, segments
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -195,20 +195,25 @@ class _Planner:
         self.requested: Encoding | Literal["auto"] = (
             "auto" if options.encoding is None else Encoding(options.encoding)
         )
+        # An explicit GSM table replaces what it lacks, as sms.create does (and production
+        # gateways): a campaign and a single send of the same text go out alike.
+        self.replaces = self.requested in (Encoding.DEFAULT, Encoding.TURKISH)
         # Bare numbers all carry the same text: measure it once.
         self.default = self._measure(options.content) if options.text_given else None
         self._reset(0)
 
-    def _measure(self, text: str) -> tuple[Encoding, int]:
-        """The encoding a text goes out in, and its SMS parts in that encoding."""
+    def _measure(self, text: str) -> tuple[str, Encoding, int]:
+        """The text as it goes out, its encoding, and its SMS parts in that encoding."""
+        if self.replaces:
+            text = fit_text(text, self.requested)[0]
         if 2 * len(text) <= _SINGLE[Encoding.DEFAULT]:
             # Short enough to fit one part in its encoding, most likely: deciding the
             # encoding (cheaper than counting) may be all there is to do.
             encoding = resolve_encoding(text, self.requested)
             if 2 * len(text) <= _SINGLE[encoding]:
-                return encoding, 1
+                return text, encoding, 1
         measured = segments(text, self.requested)
-        return measured.encoding, measured.parts
+        return text, measured.encoding, measured.parts
 
     def _reset(self, index: int) -> None:
         self.index = index
@@ -271,17 +276,18 @@ class _Planner:
             except ValidationError as exc:
                 self._fail(position, raw, f"text: {exc.reason}")
                 return
+        sent, encoding, parts = measured
         limit = self.options.max_parts
-        if limit is not None and measured[1] > limit:
-            self._fail(position, raw, f"text: {measured[1]} SMS parts, more than max_parts={limit}")
+        if limit is not None and parts > limit:
+            self._fail(position, raw, f"text: {parts} SMS parts, more than max_parts={limit}")
             return
         if xid is not None and (not isinstance(xid, str) or not 0 < len(xid) <= _MAX_XID):
             self._fail(position, raw, f"xid: must be 1-{_MAX_XID} characters")
             return
-        self.messages.append(_PersonalNumber(nr=nr, msg=text, xid=xid))
+        self.messages.append(_PersonalNumber(nr=nr, msg=sent, xid=xid))
         self.indexes.append(position)
-        self.encodings.append(measured[0])
-        self.parts.append(measured[1])
+        self.encodings.append(encoding)
+        self.parts.append(parts)
 
     def _fail(self, position: int, number: object, reason: str) -> None:
         shown = number if isinstance(number, str) else repr(number)

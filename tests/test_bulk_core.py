@@ -82,6 +82,31 @@ async def test_parts_are_counted_in_the_package_encoding_and_max_parts_applies()
     assert "max_parts=1" in chunk.failures[0].reason
 
 
+@pytest.mark.parametrize(
+    ("encoding", "text", "sent"),
+    [
+        (Encoding.DEFAULT, "Şişli şubesi ✓", "Sisli subesi ?"),
+        (Encoding.TURKISH, "Şişli şubesi ✓", "Şişli şubesi ?"),
+    ],
+)
+async def test_an_explicit_gsm_table_replaces_as_create_does(
+    encoding: Encoding, text: str, sent: str
+) -> None:
+    async with FakeGateway() as gw, gw.client() as client:
+        result = await client.sms.send_bulk(
+            [(_number(1), text)], campaign_id="c", sender=SENDER, title="T", encoding=encoding
+        )
+        await client.sms.create(
+            sender=SENDER, title="T", content=text, number=_number(2), encoding=encoding
+        )
+        bulk_pkg, single_pkg = gw.packages
+    assert result.failed == []
+    assert result.messages == 1
+    assert bulk_pkg.messages == [sent]
+    assert single_pkg.content == sent
+    assert bulk_pkg.encoding == single_pkg.encoding == encoding
+
+
 async def test_aplan_reads_an_async_iterable_and_skips_chunks_known_done() -> None:
     async def numbers() -> AsyncIterator[str]:
         for i in range(10):
@@ -218,17 +243,21 @@ async def test_the_window_drops_to_what_fitted_once_per_burst_and_probes_rarely(
 @given(st.text(alphabet="aç€{ğİ🙂Ж \n", max_size=400), st.sampled_from(["auto", *Encoding]))
 @settings(max_examples=300, deadline=None)
 def test_the_planner_measures_texts_as_segments_does(text: str, encoding: object) -> None:
+    # The text as a single send carries it (an explicit GSM table replaces what it lacks),
+    # counted as segments() counts it.
     from nodesms import segments
     from nodesms._bulk import CampaignOptions, _Planner
+    from nodesms.text import fit_text
 
     options = CampaignOptions(campaign_id="c", sender="S", title="T", content="T")
     if encoding != "auto":
         options = msgspec.structs.replace(options, encoding=int(encoding))  # type: ignore[call-overload]
     planner = _Planner(options, None)
     try:
-        expected = segments(text, encoding)  # type: ignore[arg-type]
+        sent = fit_text(text, encoding)[0]  # type: ignore[arg-type]
+        expected = segments(sent, encoding)  # type: ignore[arg-type]
     except ValidationError:
         with pytest.raises(ValidationError):
             planner._measure(text)
         return
-    assert planner._measure(text) == (expected.encoding, expected.parts)
+    assert planner._measure(text) == (sent, expected.encoding, expected.parts)
