@@ -135,9 +135,9 @@ def campaign_options(
     title = non_empty_str(title, "title")
     if content is not None:
         content = non_empty_str(content, "content")
-        segments(content, encoding)  # the same checks as each message's text
+        fit_text(content, encoding)  # the same checks as each message's text
     elif encoding != "auto":
-        segments("", encoding)  # checks the encoding itself
+        fit_text("", encoding)  # checks the encoding itself
     push: _PushSettings | None = _push(push_url)
     return CampaignOptions(
         campaign_id=campaign_id,

@@ -107,6 +107,21 @@ async def test_an_explicit_gsm_table_replaces_as_create_does(
     assert bulk_pkg.encoding == single_pkg.encoding == encoding
 
 
+async def test_the_shared_content_is_replaced_alike() -> None:
+    async with FakeGateway() as gw, gw.client() as client:
+        result = await client.sms.send_bulk(
+            [_number(1), _number(2)],
+            campaign_id="c",
+            sender=SENDER,
+            title="T",
+            content="Şişli şubesi ✓",
+            encoding=Encoding.DEFAULT,
+        )
+        (pkg,) = gw.packages
+    assert (result.failed, result.messages) == ([], 2)
+    assert pkg.messages == ["Sisli subesi ?"] * 2
+
+
 async def test_aplan_reads_an_async_iterable_and_skips_chunks_known_done() -> None:
     async def numbers() -> AsyncIterator[str]:
         for i in range(10):
