@@ -190,7 +190,6 @@ class Connection:
         )
         self._slots = _Slots(max_connections)
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
         self._last_timeout: Timeout | None = None
         self._last_client_timeout = aiohttp.ClientTimeout()
         # Tasks with a request in flight, and those of them that aclose() cut.
@@ -274,15 +273,11 @@ class Connection:
             await self._session.close()
 
     def _client_timeout(self, timeout: Timeout) -> aiohttp.ClientTimeout:
-        if timeout is self._last_timeout:  # the usual case: the client's own, every call
-            return self._last_client_timeout
-        client_timeout = self._timeouts.get(timeout)
-        if client_timeout is None:
-            if len(self._timeouts) > 64:  # attempts cut by a deadline make one-off Timeouts
-                self._timeouts.clear()
-            client_timeout = self._timeouts[timeout] = timeout.as_aiohttp()
-        self._last_timeout, self._last_client_timeout = timeout, client_timeout
-        return client_timeout
+        # The usual case is the client's own Timeout on every call; others (attempts cut by a
+        # deadline) go through as_aiohttp()'s bounded cache.
+        if timeout is not self._last_timeout:
+            self._last_timeout, self._last_client_timeout = timeout, timeout.as_aiohttp()
+        return self._last_client_timeout
 
     async def post(
         self,
