@@ -46,7 +46,7 @@ from .enums import Encoding, EncodingValue, SendingType, SmsType
 from .errors import APIError, ConcurrencyLimitError, NodeSMSError, ValidationError
 from .models import Message, PackageCreated
 from .resources.sms import _CreateBody, _future, _PersonalNumber, _push, _PushSettings
-from .text import fit_text, resolve_encoding, segments
+from .text import _SINGLE_CAPACITY, _parts_of, fit_text, resolve_encoding, segments
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -206,11 +206,11 @@ class _Planner:
         """The text as it goes out, its encoding, and its SMS parts in that encoding."""
         if self.replaces:
             text = fit_text(text, self.requested)[0]
-        if 2 * len(text) <= _SINGLE[Encoding.DEFAULT]:
+        if 2 * len(text) <= _SINGLE_CAPACITY[Encoding.DEFAULT]:
             # Short enough to fit one part in its encoding, most likely: deciding the
             # encoding (cheaper than counting) may be all there is to do.
             encoding = resolve_encoding(text, self.requested)
-            if 2 * len(text) <= _SINGLE[encoding]:
+            if 2 * len(text) <= _SINGLE_CAPACITY[encoding]:
                 return text, encoding, 1
         measured = segments(text, self.requested)
         return text, measured.encoding, measured.parts
@@ -318,7 +318,7 @@ class _Planner:
             self.messages, self.indexes, self.encodings, self.parts, strict=True
         ):
             if enc != encoding:
-                count = _parts(msg.msg, encoding)
+                count = _parts_of(msg.msg, encoding)
                 if limit is not None and count > limit:
                     self._fail(
                         index,
@@ -331,20 +331,6 @@ class _Planner:
             kept[1].append(index)
             kept[2].append(count)
         return kept
-
-
-# Units one SMS holds in each encoding (160 / 155 / 70), as segments() counts them.
-_SINGLE = {encoding: segments("", encoding).per_part for encoding in Encoding}
-
-
-def _parts(text: str, encoding: Encoding) -> int:
-    """SMS parts of ``text`` in ``encoding`` (one it can carry)."""
-    # No character takes more than two units (an escape pair, a surrogate pair): a text of at
-    # most half a part's units fits one part, and most texts are that short. Only longer ones
-    # need segments() to count.
-    if 2 * len(text) <= _SINGLE[encoding]:
-        return 1
-    return segments(text, encoding).parts
 
 
 def _by_index(failure: BulkFailure) -> int:

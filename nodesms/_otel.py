@@ -130,7 +130,7 @@ def _measure(body: object) -> tuple[int, int] | None:
     if not isinstance(content, str) or not isinstance(encoding, int):
         return None
     from .enums import Encoding
-    from .text import segments
+    from .text import _parts_of
 
     numbers: Sequence[object] | None = getattr(body, "numbers", None)
     if numbers:
@@ -140,7 +140,9 @@ def _measure(body: object) -> tuple[int, int] | None:
     else:
         return None
     try:
-        parts = {text: segments(text, Encoding(encoding)).parts for text in set(texts)}
+        chosen = Encoding(encoding)
+        # Once per distinct text: a package of one text to many numbers counts it once.
+        parts = {text: _parts_of(text, chosen) for text in set(texts)}
     except ValueError:  # a text the encoding cannot carry: the gateway will say so
         return len(texts), 0
     return len(texts), sum(parts[text] for text in texts)

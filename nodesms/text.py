@@ -197,6 +197,17 @@ def segments(text: str, encoding: Encoding | EncodingValue | Literal["auto"] = "
     return Segments(scan.encoding, parts, units, per_part, len(text))
 
 
+def _parts_of(text: str, encoding: Encoding) -> int:
+    """SMS parts of ``text`` in ``encoding``, for a text it can carry (what is about to be
+    sent): the count behind campaigns and telemetry, without a :class:`Segments` for the
+    short texts most messages are."""
+    # No character takes more than two units (an escape pair, a surrogate pair): a text of at
+    # most half a part's units fits one part. Only longer ones need segments() to count.
+    if 2 * len(text) <= _SINGLE_CAPACITY[encoding]:
+        return 1
+    return segments(text, encoding).parts
+
+
 def resolve_encoding(text: str, encoding: Encoding | EncodingValue | Literal["auto"]) -> Encoding:
     """Return the encoding a message with this text goes out in.
 

@@ -213,18 +213,6 @@ async def test_the_fake_refuses_requests_over_its_concurrency_limit() -> None:
         assert len(await asyncio.gather(*(client.user.credit() for _ in range(5)))) == 5
 
 
-@given(st.text(alphabet="aç€{ğİ🙂Ж \n", max_size=400))
-@settings(max_examples=300, deadline=None)
-def test_the_planner_counts_parts_as_segments_does(text: str) -> None:
-    from nodesms import segments
-    from nodesms._bulk import _parts
-    from nodesms.text import resolve_encoding
-
-    encoding = resolve_encoding(text, "auto")
-    assert _parts(text, encoding) == segments(text, "auto").parts
-    assert _parts(text, Encoding.UNICODE) == segments(text, Encoding.UNICODE).parts
-
-
 async def test_the_window_drops_to_what_fitted_once_per_burst_and_probes_rarely() -> None:
     from nodesms._limit import AdaptiveLimit
 

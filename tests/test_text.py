@@ -448,3 +448,14 @@ def test_any_text_counts_or_raises_validation_error(text: str) -> None:
         else:
             assert segments(text, encoding).parts == expected[0]
     assert segments(text).characters == len(text)  # st.text() draws no lone surrogate
+
+
+@given(st.text(alphabet="aç€{ğİ🙂Ж \n", max_size=400))
+@settings(max_examples=300, deadline=None)
+def test_the_fast_parts_count_is_the_segments_count(text: str) -> None:
+    # Campaigns and telemetry count with _parts_of; it must never disagree with segments().
+    from nodesms.text import _parts_of
+
+    encoding = resolve_encoding(text, "auto")
+    assert _parts_of(text, encoding) == segments(text, "auto").parts
+    assert _parts_of(text, Encoding.UNICODE) == segments(text, Encoding.UNICODE).parts
