@@ -46,6 +46,7 @@ from typing import Any
 # Runnable as a script from a checkout: make ``benchmarks`` (and nodesms) importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import _instructions
 from benchmarks._common import (
     ROOT,
     add_common_args,
@@ -139,7 +140,7 @@ def child(variant: str, count: int, base_url: str, workdir: str) -> dict[str, An
     return result
 
 
-async def _hand_written(client: Any, count: int) -> tuple[int, int]:
+async def _hand_written(client: Any, count: int, prefix: str = "hand") -> tuple[int, int]:
     slots = asyncio.Semaphore(8)
     packages = messages = 0
     tasks = set()
@@ -152,7 +153,7 @@ async def _hand_written(client: Any, count: int) -> tuple[int, int]:
                 title="Kargo",
                 content="Kargo",
                 messages=chunk,
-                custom_id=f"hand.{k}",
+                custom_id=f"{prefix}.{k}",
             )
             packages += 1
             messages += len(chunk)
@@ -191,6 +192,60 @@ def _run_child(variant: str, count: int) -> dict[str, Any]:
     if result["messages"] != count:
         raise RuntimeError(f"{variant} sent {result['messages']} messages, not {count}")
     return result
+
+
+# --- part 1b: instructions per message, which the machine's load cannot move -------------------
+
+COUNTED = 10_000
+COUNTED_VARIANTS = ("send_bulk", "hand-written")
+
+
+def _count_child(base_url: str, username: str, password: str, runs: int) -> None:
+    """Under callgrind: a warm-up, then ``runs`` campaigns of each variant, interleaved, each
+    a measured region; prints the regions' labels."""
+    import nodesms
+
+    loop = asyncio.new_event_loop()
+    client = nodesms.Client(base_url, username, password)
+
+    async def campaign(variant: str, run: int) -> None:
+        if variant == "hand-written":
+            await _hand_written(client, COUNTED, prefix=f"hand-{run}")
+        else:
+            await client.sms.send_bulk(
+                personalised(COUNTED),
+                campaign_id=f"count-{run}",
+                sender=SENDER,
+                title="Kargo",
+                max_concurrency=8,
+            )
+
+    labels = []
+    for run in range(runs + 1):
+        for variant in COUNTED_VARIANTS:
+            if run == 0:  # warm-up: connections, caches, lazy imports
+                loop.run_until_complete(campaign(variant, run))
+                continue
+
+            def measured(variant: str = variant, run: int = run) -> None:
+                loop.run_until_complete(campaign(variant, run))
+
+            _instructions.region(measured)
+            labels.append(variant)
+    loop.run_until_complete(client.aclose())
+    loop.close()
+    print(json.dumps(labels), flush=True)
+
+
+def count_instructions(runs: int) -> dict[str, list[float]]:
+    """Client instructions per message of each variant, one value per run."""
+    with GatewayProcess(credit=10**12, duplicate_window=None) as gw:
+        args = [str(Path(__file__).resolve()), "--count-child", gw.base_url, gw.username]
+        labels, regions = _instructions.run_regions([*args, gw.password, str(runs)])
+    counted: dict[str, list[float]] = {}
+    for label, instructions in zip(labels, regions, strict=True):
+        counted.setdefault(label, []).append(instructions / COUNTED)
+    return counted
 
 
 # --- part 2: against a concurrency limit -------------------------------------------------------
@@ -291,11 +346,19 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     parser.add_argument("--small", type=int, default=None, help=f"small ({SMALL:,})")
     parser.add_argument("--chunks", type=int, default=None, help=f"limited ({LIMITED_CHUNKS})")
     parser.add_argument("--child", nargs=4, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--count-child", nargs=4, default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--no-instructions", action="store_true", help="skip the callgrind count per message"
+    )
     add_common_args(parser)
     args = parser.parse_args(argv)
     if args.child:
         variant, count, base_url, workdir = args.child
         print(json.dumps(child(variant, int(count), base_url, workdir)))
+        return {}
+    if args.count_child:
+        base_url, username, password, runs = args.count_child
+        _count_child(base_url, username, password, int(runs))
         return {}
     apply_common_args(args)
     large = args.messages or scaled(MESSAGES, minimum=20_000)
@@ -365,6 +428,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     )
     overheads = [100 * (ratio - 1) for ratio in ratios["send_bulk + journal"]]
     print(f"\nJournal overhead, run by run: {median_range(overheads, 1, ' %')} CPU.\n")
+    if not args.no_instructions and _instructions.available():
+        counted = count_instructions(3)
+        print(
+            f"Client instructions per message (callgrind, campaigns of {COUNTED:,}, 3 runs): "
+            + "; ".join(f"{name} {median_range(values)}" for name, values in counted.items())
+            + ".\n"
+        )
+        for name, values in counted.items():
+            summary[f"{name} instructions"] = median(values)
 
     limited_runs = repeats(3)
     with GatewayProcess(

@@ -60,6 +60,7 @@ class Observer:
         from ._version import __version__
 
         self._trace = trace
+        self._metrics = metrics
         self._tracer = trace.get_tracer("nodesms", __version__)
         meter = metrics.get_meter("nodesms", __version__)
         self._messages = meter.create_counter(
@@ -76,7 +77,6 @@ class Observer:
         """Run ``run(attempt, op.effect, op.path)`` in a span, observing each attempt."""
         name = operation_name(op)
         labels = {"nodesms.operation": name}
-        sent = _measure(body)
         attempts = 0
         last_error: BaseException | None = None
         with self._tracer.start_as_current_span(
@@ -87,6 +87,9 @@ class Observer:
             record_exception=False,
             set_status_on_exception=False,
         ) as span:
+            # Counting a campaign chunk's parts is real work: only for a recording span or a
+            # metrics SDK (the API alone, unconfigured, drops both).
+            sent = _measure(body) if span.is_recording() or self._counting() else None
 
             async def attempt(remaining: float) -> T:
                 nonlocal attempts, last_error
@@ -121,6 +124,15 @@ class Observer:
                 self._messages.add(sent[0], labels)
                 self._parts.add(sent[1], labels)
             return result
+
+    def _counting(self) -> bool:
+        """Whether a metrics SDK is configured (checked per call: it may be set at any time)."""
+        return type(self._metrics.get_meter_provider()).__name__ not in _NO_METRICS
+
+
+# The API's own meter providers, which keep nothing. Matched by name: one of them is private
+# to the API, and a name that changes only means measuring when it was not needed.
+_NO_METRICS = frozenset({"_ProxyMeterProvider", "NoOpMeterProvider"})
 
 
 def _measure(body: object) -> tuple[int, int] | None:

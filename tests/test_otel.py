@@ -161,3 +161,48 @@ def test_without_opentelemetry_nothing_is_imported() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_an_unconfigured_api_costs_no_counting() -> None:
+    # The API installed but no SDK configured (most applications that merely depend on it):
+    # spans do not record and meters keep nothing, so a send's parts are never counted.
+    script = textwrap.dedent(
+        """
+        import asyncio
+        import nodesms
+        from nodesms import _otel
+        from nodesms.testing import FakeGateway
+
+        counted = []
+        measure = _otel._measure
+        _otel._measure = lambda body: counted.append(body) or measure(body)
+
+        async def main():
+            async with FakeGateway() as gw, gw.client() as client:
+                await client.sms.create(
+                    sender="ACME", title="T", content="K", messages=[("905550000001", "Merhaba")]
+                )
+                assert _otel.observer() is not None
+                assert counted == []
+                from opentelemetry import metrics
+                from opentelemetry.sdk.metrics import MeterProvider
+                metrics.set_meter_provider(MeterProvider())  # configured later: now it counts
+                await client.sms.create(
+                    sender="ACME", title="T", content="K", messages=[("905550000002", "Merhaba")]
+                )
+                assert len(counted) == 1
+            print("ok")
+
+        asyncio.run(main())
+        """
+    )
+    env: dict[str, Any] = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
