@@ -258,3 +258,25 @@ async def test_odd_but_valid_answers_decode(
     assert pkg.sending_date is not None
     assert pkg.sending_date.microsecond == 256070
     assert pkg.sending_date.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        (("12", "Merhaba"), "messages[2]"),
+        (("905550000003", "\ud800"), "messages[2]"),
+        (("905550000003", ""), "messages[2]"),
+        (nodesms.Message("905550000003", "Merhaba", xid="x" * 500), "messages[2].xid"),
+        ("905550000003", "messages[2]"),
+    ],
+)
+async def test_a_bad_personal_message_is_named_by_its_index(bad: object, field: str) -> None:
+    good = [("905550000001", "Merhaba"), ("905550000002", "Şişli")]
+    async with FakeGateway() as gw, gw.client() as client:
+        with pytest.raises(nodesms.ValidationError) as caught:
+            await client.sms.create(
+                sender="ACME", title="T", content="K", messages=[*good, bad, *good]
+            )
+        assert gw.requests == []  # nothing was sent
+    assert caught.value.field == field
+    assert str(caught.value).startswith(f"{field}: ")

@@ -892,27 +892,47 @@ def _personal(
     out: list[_PersonalNumber] = []
     auto = isinstance(encoding, str)  # "auto" (anything else was refused with the content)
     for index, entry in enumerate(pairs):
-        where = f"messages[{index}]"
-        xid: object = None
-        if isinstance(entry, Message):
-            recipient, text, xid = entry.number, entry.text, entry.xid
-        elif isinstance(entry, tuple) and len(entry) == 2:
-            recipient, text = entry
-        else:
-            raise ValidationError(
-                "expected a nodesms.Message or a (number, text) pair", field=where
-            )
-        sent, needed = _fit(non_empty_str(text, where), encoding, where)
+        # Checked under a placeholder field, named with its index only for an error: two
+        # f-strings per message cost more than some of the checks.
+        try:
+            xid: object = None
+            if isinstance(entry, Message):
+                recipient, text, xid = entry.number, entry.text, entry.xid
+            elif isinstance(entry, tuple) and len(entry) == 2:
+                recipient, text = entry
+            else:
+                raise ValidationError(
+                    "expected a nodesms.Message or a (number, text) pair", field=_ITEM
+                )
+            sent, needed, replaced = fit_text(non_empty_str(text, _ITEM), encoding)  # type: ignore[arg-type]
+            nr = check_number(recipient, _ITEM)
+            checked_xid = opt_rule(xid, Xid, _ITEM_XID)
+        except ValidationError as exc:
+            raise _at_item(exc, index) from None
+        if replaced:
+            logger.info(
+                "messages[%d]: replaced %d characters that Encoding.%s cannot carry",
+                index, replaced, needed.name,
+            )  # fmt: skip
         if auto:
             chosen = max(chosen, needed)  # "auto" never changes the text: only the choice
-        out.append(
-            _PersonalNumber(
-                nr=check_number(recipient, where), msg=sent, xid=opt_rule(xid, Xid, f"{where}.xid")
-            )
-        )
+        out.append(_PersonalNumber(nr=nr, msg=sent, xid=checked_xid))
     if not out:
         raise ValidationError("must not be empty", field="messages")
     return out, chosen
+
+
+_ITEM = "messages[]"
+_ITEM_XID = "messages[].xid"
+
+
+def _at_item(exc: ValidationError, index: int) -> ValidationError:
+    """``exc`` with the placeholder field (or fit_text's ``content``) named ``messages[index]``."""
+    field = exc.field or ""
+    if field == "content" or field.startswith(_ITEM):
+        rest = "" if field == "content" else field[len(_ITEM) :]
+        return ValidationError(exc.reason, field=f"messages[{index}]{rest}")
+    return exc
 
 
 def _int(value: object, field: str) -> int | None:
