@@ -142,7 +142,11 @@ def _count_child(base_url: str, username: str, password: str, size: int, runs: i
 
     loop.run_until_complete(send(0))
     for run in range(1, runs + 1):
-        _instructions.region(lambda run=run: loop.run_until_complete(send(run * size)))
+
+        def measured(run: int = run) -> None:
+            loop.run_until_complete(send(run * size))
+
+        _instructions.region(measured)
     loop.run_until_complete(client.aclose())
     loop.close()
     print(json.dumps([size] * runs), flush=True)
@@ -227,6 +231,20 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
         print(
             f"\n‡ measured on {singles:,} messages and scaled by {total / singles:g} "
             "(each message is one identical request)."
+        )
+    singles_name = f"one per message ({TASKS} tasks)"
+    chunked_name = f"chunks of {CHUNKS[0]:,}"
+    if singles_name in results and chunked_name in results:
+        # Run by run: the variants of one run share the machine's load of the moment.
+        ratios = [
+            single * total / singles / chunked
+            for single, chunked in zip(
+                results[singles_name]["wall"], results[chunked_name]["wall"], strict=True
+            )
+        ]
+        print(
+            f"\nOne request per message takes {median_range(ratios, 1, '×')} the wall time of "
+            f"{chunked_name}, run by run."
         )
     if counted is not None:
         print(

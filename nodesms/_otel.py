@@ -14,11 +14,14 @@ and the counters ``nodesms.messages``, ``nodesms.parts`` (sent successfully) and
 ``nodesms.retries``. Phone numbers, texts and credentials never go into telemetry.
 
 Without OpenTelemetry nothing is imported and each call costs one cached lookup. The
-providers are OpenTelemetry's global ones (configure the SDK as usual).
+providers are OpenTelemetry's global ones (configure the SDK as usual, at any time); while
+neither a tracer nor a meter provider is configured, calls make no span at all, as the
+API would drop it.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -35,6 +38,7 @@ Attempt = Callable[[float], Awaitable[T]]
 Runner = Callable[[Attempt[T], Effect, str], Awaitable[T]]
 
 _UNSET: Any = object()
+_MISSING: Any = object()
 _observer: Observer | None = _UNSET
 
 
@@ -61,6 +65,8 @@ class Observer:
 
         self._trace = trace
         self._metrics = metrics
+        self._idle_tracers = (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
+        self._meters = importlib.import_module("opentelemetry.metrics._internal")
         self._tracer = trace.get_tracer("nodesms", __version__)
         meter = metrics.get_meter("nodesms", __version__)
         self._messages = meter.create_counter(
@@ -75,6 +81,10 @@ class Observer:
 
     async def __call__(self, op: Operation[T], body: object, once: Attempt[T], run: Runner[T]) -> T:
         """Run ``run(attempt, op.effect, op.path)`` in a span, observing each attempt."""
+        if not self._tracing() and not self._counting():
+            # The API alone, unconfigured, would drop the span and the counts; making them
+            # cost more instructions than the rest of nodesms's work on a call.
+            return await run(once, op.effect, op.path)
         name = operation_name(op)
         labels = {"nodesms.operation": name}
         attempts = 0
@@ -125,9 +135,26 @@ class Observer:
                 self._parts.add(sent[1], labels)
             return result
 
+    def _tracing(self) -> bool:
+        """Whether a tracer provider is configured (checked per call: it may be set at any
+        time)."""
+        # The API's global, read directly: get_tracer_provider() looks in os.environ on every
+        # call while none is set (2 µs). Should the API move it, the function is the fallback.
+        provider = getattr(self._trace, "_TRACER_PROVIDER", _MISSING)
+        if provider is None:
+            return False
+        if provider is _MISSING:
+            provider = self._trace.get_tracer_provider()
+        return not isinstance(provider, self._idle_tracers)
+
     def _counting(self) -> bool:
-        """Whether a metrics SDK is configured (checked per call: it may be set at any time)."""
-        return type(self._metrics.get_meter_provider()).__name__ not in _NO_METRICS
+        """Whether a metrics SDK is configured (checked per call, like the tracer)."""
+        provider = getattr(self._meters, "_METER_PROVIDER", _MISSING)
+        if provider is None:
+            return False
+        if provider is _MISSING:
+            provider = self._metrics.get_meter_provider()
+        return type(provider).__name__ not in _NO_METRICS
 
 
 # The API's own meter providers, which keep nothing. Matched by name: one of them is private

@@ -163,9 +163,10 @@ def test_without_opentelemetry_nothing_is_imported() -> None:
     assert done.stdout.strip() == "ok"
 
 
-def test_an_unconfigured_api_costs_no_counting() -> None:
+def test_an_unconfigured_api_costs_no_span_and_no_counting() -> None:
     # The API installed but no SDK configured (most applications that merely depend on it):
-    # spans do not record and meters keep nothing, so a send's parts are never counted.
+    # spans would not record and meters keep nothing, so no span is made and a send's parts
+    # are never counted; once a provider is configured, both are.
     script = textwrap.dedent(
         """
         import asyncio
@@ -177,13 +178,21 @@ def test_an_unconfigured_api_costs_no_counting() -> None:
         measure = _otel._measure
         _otel._measure = lambda body: counted.append(body) or measure(body)
 
+        class NoSpans:
+            def start_as_current_span(self, *args, **kwargs):
+                raise AssertionError("a span was started")
+
+        observer = _otel.observer()
+        assert observer is not None
+        tracer, observer._tracer = observer._tracer, NoSpans()
+
         async def main():
             async with FakeGateway() as gw, gw.client() as client:
                 await client.sms.create(
                     sender="ACME", title="T", content="K", messages=[("905550000001", "Merhaba")]
                 )
-                assert _otel.observer() is not None
                 assert counted == []
+                observer._tracer = tracer
                 from opentelemetry import metrics
                 from opentelemetry.sdk.metrics import MeterProvider
                 metrics.set_meter_provider(MeterProvider())  # configured later: now it counts
