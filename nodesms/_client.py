@@ -342,8 +342,8 @@ class Calls:
             )
             return await protocol.call(op, body, limits, attempt)
 
-        observe = observer()  # OpenTelemetry's span and counters, if it is installed
-        if observe is not None:
+        observe = observer()  # OpenTelemetry's span and counters, if it is configured
+        if observe is not None and observe.active():
             return await observe(op, body, once, self._retry.run)
         return await self._retry.run(once, op.effect, op.path)
 

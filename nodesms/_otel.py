@@ -81,10 +81,6 @@ class Observer:
 
     async def __call__(self, op: Operation[T], body: object, once: Attempt[T], run: Runner[T]) -> T:
         """Run ``run(attempt, op.effect, op.path)`` in a span, observing each attempt."""
-        if not self._tracing() and not self._counting():
-            # The API alone, unconfigured, would drop the span and the counts; making them
-            # cost more instructions than the rest of nodesms's work on a call.
-            return await run(once, op.effect, op.path)
         name = operation_name(op)
         labels = {"nodesms.operation": name}
         attempts = 0
@@ -134,6 +130,12 @@ class Observer:
                 self._messages.add(sent[0], labels)
                 self._parts.add(sent[1], labels)
             return result
+
+    def active(self) -> bool:
+        """Whether a tracer or a meter provider is configured. While neither is, the caller
+        skips the span: the API alone would drop it and its counts, and making them cost
+        more instructions than the rest of nodesms's work on a call."""
+        return self._tracing() or self._counting()
 
     def _tracing(self) -> bool:
         """Whether a tracer provider is configured (checked per call: it may be set at any
