@@ -323,7 +323,7 @@ class Calls:
         self.clock = clock
         self.client = client
 
-    async def call(self, op: Operation[T], body: msgspec.Struct | None) -> T:
+    async def call(self, op: Operation[T], body: msgspec.Struct | None = None) -> T:
         """Run one operation under the retry policy: each attempt within ``timeout``, the
         whole call within the policy's ``deadline``."""
         if op.soap is None and self._protocol_name == "soap":

@@ -312,7 +312,8 @@ class Connection:
         assert task is not None
         in_flight = self._in_flight
         in_flight.add(task)
-        started = time.perf_counter()
+        debug = logger.isEnabledFor(logging.DEBUG)
+        started = time.perf_counter() if debug else 0.0  # only the debug lines show it
         error: NodeSMSError | None = None
         try:
             async with session.post(
@@ -356,7 +357,7 @@ class Connection:
             self._slots.release()
         if error is not None:
             # Raised here, outside the except block: not chained to aiohttp's exception.
-            if logger.isEnabledFor(logging.DEBUG):
+            if debug:
                 logger.debug(
                     "%s failed attempt %d in %.1f ms: %s",
                     operation,
@@ -365,7 +366,7 @@ class Connection:
                     type(error).__name__,
                 )
             raise error
-        if logger.isEnabledFor(logging.DEBUG):
+        if debug:
             logger.debug(
                 "%s HTTP %d attempt %d in %.1f ms",
                 operation,
