@@ -205,7 +205,9 @@ class _Planner:
     def _measure(self, text: str) -> tuple[str, Encoding, int]:
         """The text as it goes out, its encoding, and its SMS parts in that encoding."""
         if self.replaces:
-            text = fit_text(text, self.requested)[0]
+            # The table was chosen and the text made to fit it: only the count is left.
+            text, encoding, _ = fit_text(text, self.requested)
+            return text, encoding, _parts_of(text, encoding)
         if 2 * len(text) <= _SINGLE_CAPACITY[Encoding.DEFAULT]:
             # Short enough to fit one part in its encoding, most likely: deciding the
             # encoding (cheaper than counting) may be all there is to do.

@@ -867,17 +867,26 @@ def _periodic(value: object) -> _PeriodicSettings | None:
 
 def _fit(content: str, encoding: object, field: str = "content") -> tuple[str, Encoding]:
     """The text as it is sent, and its encoding (see :func:`nodesms.text.fit_text`)."""
+    sent, chosen, replaced = _fit_quietly(content, encoding, field)
+    _log_replaced(field, replaced, chosen)
+    return sent, chosen
+
+
+def _fit_quietly(content: str, encoding: object, field: str) -> tuple[str, Encoding, int]:
+    """:func:`nodesms.text.fit_text`, its errors named ``field``; the caller logs."""
     try:
-        sent, chosen, replaced = fit_text(content, encoding)  # type: ignore[arg-type]
+        return fit_text(content, encoding)  # type: ignore[arg-type]
     except ValidationError as exc:
         if exc.field != "content":
             raise
         raise ValidationError(exc.reason, field=field) from None
+
+
+def _log_replaced(field: str, replaced: int, chosen: Encoding) -> None:
     if replaced:
         logger.info(
             "%s: replaced %d characters that Encoding.%s cannot carry", field, replaced, chosen.name
         )
-    return sent, chosen
 
 
 def _personal(
@@ -904,16 +913,13 @@ def _personal(
                 raise ValidationError(
                     "expected a nodesms.Message or a (number, text) pair", field=_ITEM
                 )
-            sent, needed, replaced = fit_text(non_empty_str(text, _ITEM), encoding)  # type: ignore[arg-type]
+            sent, needed, replaced = _fit_quietly(non_empty_str(text, _ITEM), encoding, _ITEM)
             nr = check_number(recipient, _ITEM)
             checked_xid = opt_rule(xid, Xid, _ITEM_XID)
         except ValidationError as exc:
             raise _at_item(exc, index) from None
         if replaced:
-            logger.info(
-                "messages[%d]: replaced %d characters that Encoding.%s cannot carry",
-                index, replaced, needed.name,
-            )  # fmt: skip
+            _log_replaced(f"messages[{index}]", replaced, needed)
         if auto:
             chosen = max(chosen, needed)  # "auto" never changes the text: only the choice
         out.append(_PersonalNumber(nr=nr, msg=sent, xid=checked_xid))
@@ -927,11 +933,10 @@ _ITEM_XID = "messages[].xid"
 
 
 def _at_item(exc: ValidationError, index: int) -> ValidationError:
-    """``exc`` with the placeholder field (or fit_text's ``content``) named ``messages[index]``."""
+    """``exc`` with the placeholder field named ``messages[index]``."""
     field = exc.field or ""
-    if field == "content" or field.startswith(_ITEM):
-        rest = "" if field == "content" else field[len(_ITEM) :]
-        return ValidationError(exc.reason, field=f"messages[{index}]{rest}")
+    if field.startswith(_ITEM):
+        return ValidationError(exc.reason, field=f"messages[{index}]{field[len(_ITEM) :]}")
     return exc
 
 
