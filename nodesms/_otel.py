@@ -66,7 +66,10 @@ class Observer:
         self._trace = trace
         self._metrics = metrics
         self._idle_tracers = (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
-        self._meters = importlib.import_module("opentelemetry.metrics._internal")
+        try:  # where the API keeps its meter provider; a move only costs the fast check
+            self._meters: object = importlib.import_module("opentelemetry.metrics._internal")
+        except ImportError:
+            self._meters = None
         self._tracer = trace.get_tracer("nodesms", __version__)
         meter = metrics.get_meter("nodesms", __version__)
         self._messages = meter.create_counter(
@@ -137,6 +140,8 @@ class Observer:
         more instructions than the rest of nodesms's work on a call."""
         return self._tracing() or self._counting()
 
+    # The two checks below are one shape on purpose: they run on every call, and a shared
+    # helper would cost each call more instructions than the rest of this module's check.
     def _tracing(self) -> bool:
         """Whether a tracer provider is configured (checked per call: it may be set at any
         time)."""
