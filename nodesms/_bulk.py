@@ -29,6 +29,7 @@ msgspec Struct: ``msgspec.msgpack.encode`` / ``decode(..., type=Chunk)`` round-t
 from __future__ import annotations
 
 import enum
+import itertools
 import re
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping
 from datetime import datetime
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
+from . import _columns
 from ._bulk_types import BulkFailure, BulkInput, BulkItem, BulkProgress, BulkResult
 from ._numbers import normalize_number
 from ._operation import Effect
@@ -45,7 +47,14 @@ from ._validate import check_range, non_empty_str, opt_bool
 from .enums import Encoding, EncodingValue, SendingType, SmsType
 from .errors import APIError, ConcurrencyLimitError, NodeSMSError, ValidationError
 from .models import Message, PackageCreated
-from .resources.sms import _CreateBody, _future, _PersonalNumber, _push, _PushSettings
+from .resources.sms import (
+    _CreateBody,
+    _future,
+    _personal_numbers,
+    _PersonalNumber,
+    _push,
+    _PushSettings,
+)
 from .text import _SINGLE_CAPACITY, _parts_of, fit_text, resolve_encoding, segments
 
 if TYPE_CHECKING:
@@ -187,20 +196,59 @@ class Chunk(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class _Planner:
-    """Turns input items into chunks: the per-message checks, shared by both input kinds."""
+    """Turns a chunk's input items into a :class:`Chunk`: the per-message checks, shared by
+    both input kinds."""
 
     def __init__(self, options: CampaignOptions, skip: Callable[[int], bool] | None) -> None:
         self.options = options
         self.skip = skip
-        self.requested: Encoding | Literal["auto"] = (
-            "auto" if options.encoding is None else Encoding(options.encoding)
-        )
+        self.want = None if options.encoding is None else Encoding(options.encoding)
+        self.requested: Encoding | Literal["auto"] = "auto" if self.want is None else self.want
         # An explicit GSM table replaces what it lacks, as sms.create does (and production
         # gateways): a campaign and a single send of the same text go out alike.
         self.replaces = self.requested in (Encoding.DEFAULT, Encoding.TURKISH)
         # Bare numbers all carry the same text: measure it once.
         self.default = self._measure(options.content) if options.text_given else None
-        self._reset(0)
+
+    def chunk(self, index: int, batch: list[object]) -> Chunk | None:
+        """Chunk ``index`` of the input, whose items are ``batch``; ``None`` when it is
+        skipped (known done: its items are not checked)."""
+        if self.skip is not None and self.skip(index):
+            return None
+        return self._uniform(index, batch) or self._checked(index, batch)
+
+    def _uniform(self, index: int, batch: list[object]) -> Chunk | None:
+        """The chunk, checked column-wise (see :mod:`nodesms._columns`), or ``None`` when
+        some message needs checking on its own."""
+        split = _columns.columns(batch)
+        if split is not None:
+            numbers, texts, xids = split
+            scanned = texts
+        elif self.default is not None and set(map(type, batch)) == {str}:
+            numbers, xids = batch, None
+            texts = [self.default[0]] * len(batch)
+            scanned = texts[:1]
+        else:
+            return None
+        encoding = _columns.decide(numbers, scanned, xids, self.want)
+        if encoding is None:
+            return None
+        counts = _columns.parts(texts, encoding)
+        limit = self.options.max_parts
+        if limit is not None and max(counts) > limit:
+            return None
+        messages = _personal_numbers(numbers, texts, xids)
+        first = index * self.options.chunk_size
+        return Chunk(
+            index=index,
+            custom_id=self.options.custom_id(index),
+            size=len(batch),
+            messages=messages,
+            indexes=list(range(first, first + len(batch))),
+            encoding=encoding,
+            parts=sum(counts),
+            failures=[],
+        )
 
     def _measure(self, text: str) -> tuple[str, Encoding, int]:
         """The text as it goes out, its encoding, and its SMS parts in that encoding."""
@@ -217,34 +265,29 @@ class _Planner:
         measured = segments(text, self.requested)
         return text, measured.encoding, measured.parts
 
-    def _reset(self, index: int) -> None:
-        self.index = index
-        self.skipping = self.skip is not None and self.skip(index)
-        self.seen = 0
-        self.messages: list[_PersonalNumber] = []
-        self.indexes: list[int] = []
-        self.encodings: list[int] = []
-        self.parts: list[int] = []
-        self.failures: list[BulkFailure] = []
+    def _checked(self, index: int, batch: list[object]) -> Chunk:
+        """The chunk, checked message by message: each problem becomes a failure."""
+        checked = _Checked()
+        first = index * self.options.chunk_size
+        for position, item in enumerate(batch, first):
+            self._check(checked, position, item)
+        encoding = max(checked.encodings, default=Encoding.DEFAULT)
+        if any(enc != encoding for enc in checked.encodings):
+            # The package has one encoding: texts that alone would go cheaper are counted in
+            # the package's (a split Turkish part holds fewer characters than a GSM one).
+            checked = self._recount(checked, Encoding(encoding))
+        return Chunk(
+            index=index,
+            custom_id=self.options.custom_id(index),
+            size=len(batch),
+            messages=checked.messages,
+            indexes=checked.indexes,
+            encoding=encoding,
+            parts=sum(checked.parts),
+            failures=sorted(checked.failures, key=_by_index),
+        )
 
-    def add(self, position: int, item: object) -> Chunk | None:
-        """Take input item number ``position``; a chunk when it completes one."""
-        self.seen += 1
-        if not self.skipping:
-            self._check(position, item)
-        if self.seen == self.options.chunk_size:
-            return self.finish()
-        return None
-
-    def finish(self) -> Chunk | None:
-        """The chunk under way (``None`` when it is empty or skipped); starts the next one."""
-        if not self.seen:
-            return None
-        chunk = None if self.skipping else self._chunk()
-        self._reset(self.index + 1)
-        return chunk
-
-    def _check(self, position: int, item: object) -> None:
+    def _check(self, checked: _Checked, position: int, item: object) -> None:
         xid: str | None = None
         if type(item) is Message:
             raw, text, xid = item.number, item.text, item.xid
@@ -252,87 +295,82 @@ class _Planner:
             raw, text = item
         elif isinstance(item, (str, int)) and not isinstance(item, bool):
             if self.default is None:
-                self._fail(position, item, "a bare number needs content= for its text")
+                checked.fail(position, item, "a bare number needs content= for its text")
                 return
             raw, text = item, self.options.content
         elif isinstance(item, Message):
             raw, text, xid = item.number, item.text, item.xid
         else:
-            self._fail(
+            checked.fail(
                 position, item, "expected a nodesms.Message, a (number, text) pair or a number"
             )
             return
         try:
             nr = normalize_number(raw)
         except ValidationError as exc:
-            self._fail(position, raw, f"number: {exc.reason}")
+            checked.fail(position, raw, f"number: {exc.reason}")
             return
         if text is self.options.content and self.default is not None:
             measured = self.default
-        elif not isinstance(text, str) or not text:
-            self._fail(position, raw, "text: must be a non-empty string")
+        elif not isinstance(text, str) or not text.strip():
+            checked.fail(position, raw, "text: must be a non-empty string")
             return
         else:
             try:
                 measured = self._measure(text)
             except ValidationError as exc:
-                self._fail(position, raw, f"text: {exc.reason}")
+                checked.fail(position, raw, f"text: {exc.reason}")
                 return
         sent, encoding, parts = measured
         limit = self.options.max_parts
         if limit is not None and parts > limit:
-            self._fail(position, raw, f"text: {parts} SMS parts, more than max_parts={limit}")
+            checked.fail(position, raw, f"text: {parts} SMS parts, more than max_parts={limit}")
             return
         if xid is not None and (not isinstance(xid, str) or not 0 < len(xid) <= _MAX_XID):
-            self._fail(position, raw, f"xid: must be 1-{_MAX_XID} characters")
+            checked.fail(position, raw, f"xid: must be 1-{_MAX_XID} characters")
             return
-        self.messages.append(_PersonalNumber(nr=nr, msg=sent, xid=xid))
-        self.indexes.append(position)
-        self.encodings.append(encoding)
-        self.parts.append(parts)
+        checked.messages.append(_PersonalNumber(nr=nr, msg=sent, xid=xid))
+        checked.indexes.append(position)
+        checked.encodings.append(encoding)
+        checked.parts.append(parts)
 
-    def _fail(self, position: int, number: object, reason: str) -> None:
-        shown = number if isinstance(number, str) else repr(number)
-        self.failures.append(BulkFailure(position, shown, reason, "ValidationError"))
-
-    def _chunk(self) -> Chunk:
-        messages, indexes, parts = self.messages, self.indexes, self.parts
-        encoding = max(self.encodings, default=Encoding.DEFAULT)
-        if any(enc != encoding for enc in self.encodings):
-            # The package has one encoding: texts that alone would go cheaper are counted in
-            # the package's (a split Turkish part holds fewer characters than a GSM one).
-            messages, indexes, parts = self._recount(Encoding(encoding))
-        return Chunk(
-            index=self.index,
-            custom_id=self.options.custom_id(self.index),
-            size=self.seen,
-            messages=messages,
-            indexes=indexes,
-            encoding=encoding,
-            parts=sum(parts),
-            failures=sorted(self.failures, key=_by_index),
-        )
-
-    def _recount(self, encoding: Encoding) -> tuple[list[_PersonalNumber], list[int], list[int]]:
+    def _recount(self, checked: _Checked, encoding: Encoding) -> _Checked:
         limit = self.options.max_parts
-        kept: tuple[list[_PersonalNumber], list[int], list[int]] = ([], [], [])
+        kept = _Checked(failures=checked.failures)
         for msg, index, enc, count in zip(
-            self.messages, self.indexes, self.encodings, self.parts, strict=True
+            checked.messages, checked.indexes, checked.encodings, checked.parts, strict=True
         ):
             if enc != encoding:
                 count = _parts_of(msg.msg, encoding)
                 if limit is not None and count > limit:
-                    self._fail(
+                    kept.fail(
                         index,
                         msg.nr,
                         f"text: {count} SMS parts in the package's encoding {encoding.name}, "
                         f"more than max_parts={limit}",
                     )
                     continue
-            kept[0].append(msg)
-            kept[1].append(index)
-            kept[2].append(count)
+            kept.messages.append(msg)
+            kept.indexes.append(index)
+            kept.encodings.append(encoding)
+            kept.parts.append(count)
         return kept
+
+
+class _Checked:
+    """What checking a chunk message by message found: its valid messages (in four parallel
+    columns) and its failures."""
+
+    def __init__(self, failures: list[BulkFailure] | None = None) -> None:
+        self.messages: list[_PersonalNumber] = []
+        self.indexes: list[int] = []
+        self.encodings: list[int] = []
+        self.parts: list[int] = []
+        self.failures: list[BulkFailure] = [] if failures is None else failures
+
+    def fail(self, position: int, number: object, reason: str) -> None:
+        shown = number if isinstance(number, str) else repr(number)
+        self.failures.append(BulkFailure(position, shown, reason, "ValidationError"))
 
 
 def _by_index(failure: BulkFailure) -> int:
@@ -355,13 +393,14 @@ def plan(
 
 
 def _plan(messages: Iterable[object], planner: _Planner) -> Iterator[Chunk]:
-    for position, item in enumerate(messages):
-        chunk = planner.add(position, item)
+    iterator, size = iter(messages), planner.options.chunk_size
+    for index in itertools.count():
+        batch = list(itertools.islice(iterator, size))
+        if not batch:
+            return
+        chunk = planner.chunk(index, batch)
         if chunk is not None:
             yield chunk
-    last = planner.finish()
-    if last is not None:
-        yield last
 
 
 async def aplan(
@@ -372,15 +411,19 @@ async def aplan(
 ) -> AsyncIterator[Chunk]:
     """:func:`plan` for an async iterable."""
     planner = _Planner(options, skip)
-    position = 0
+    size, index = options.chunk_size, 0
+    batch: list[object] = []
     async for item in messages:
-        chunk = planner.add(position, item)
-        position += 1
-        if chunk is not None:
-            yield chunk
-    last = planner.finish()
-    if last is not None:
-        yield last
+        batch.append(item)
+        if len(batch) == size:
+            chunk = planner.chunk(index, batch)
+            batch, index = [], index + 1
+            if chunk is not None:
+                yield chunk
+    if batch:
+        last = planner.chunk(index, batch)
+        if last is not None:
+            yield last
 
 
 def _iterable(messages: object) -> Iterable[object]:

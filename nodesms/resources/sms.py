@@ -12,6 +12,7 @@ from typing import Literal, TypeAlias, TypeVar
 import msgspec
 from msgspec import field
 
+from .. import _columns
 from .. import _operations as ops
 from .._bulk_types import BulkItem, BulkResult, ProgressCallback
 from .._dates import gateway_now, next_minute, to_gateway, wire_minute, wire_second
@@ -103,7 +104,9 @@ class _PeriodicSettings(Body, frozen=True, kw_only=True, omit_defaults=True):
     amount: PeriodAmount | None = None
 
 
-class _PersonalNumber(Body, frozen=True, kw_only=True, omit_defaults=True):
+class _PersonalNumber(Body, frozen=True, omit_defaults=True, gc=False):
+    # Positional too: bulk sends build a chunk's thousand with one map (see _columns);
+    # gc=False as nodesms.Message (strings only: no reference cycle).
     nr: str
     msg: str
     xid: Xid | None = None
@@ -898,8 +901,23 @@ def _personal(
         pairs = items(messages.items(), "messages")
     else:
         pairs = items(messages, "messages")
-    out: list[_PersonalNumber] = []
     auto = isinstance(encoding, str)  # "auto" (anything else was refused with the content)
+    split = _columns.columns(pairs)
+    if split is not None:  # the common case: one scan per column decides for all
+        numbers, texts, xids = split
+        needed = _columns.decide(numbers, texts, xids, None if auto else chosen)
+        if needed is not None:
+            return _personal_numbers(numbers, texts, xids), max(chosen, needed)
+    return _personal_checked(pairs, encoding, chosen)
+
+
+def _personal_checked(
+    pairs: list[object], encoding: object, chosen: Encoding
+) -> tuple[list[_PersonalNumber], Encoding]:
+    """:func:`_personal` message by message: the first bad message raises, named by its
+    index."""
+    auto = isinstance(encoding, str)
+    out: list[_PersonalNumber] = []
     for index, entry in enumerate(pairs):
         # Checked under a placeholder field, named with its index only for an error: two
         # f-strings per message cost more than some of the checks.
@@ -926,6 +944,15 @@ def _personal(
     if not out:
         raise ValidationError("must not be empty", field="messages")
     return out, chosen
+
+
+def _personal_numbers(
+    numbers: _columns.Column, texts: _columns.Column, xids: _columns.Column | None
+) -> list[_PersonalNumber]:
+    """The wire items of messages :func:`nodesms._columns.decide` passed as they are."""
+    if xids is None:
+        return list(map(_PersonalNumber, numbers, texts))
+    return list(map(_PersonalNumber, numbers, texts, xids))
 
 
 _ITEM = "messages[]"
