@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 import ssl as ssl_module
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import tzinfo
 from types import TracebackType
 from typing import Any, Literal, TypeVar, cast, overload
@@ -19,7 +20,7 @@ from ._json import JsonProtocol
 from ._network import Network
 from ._operation import Effect, Operation
 from ._operations import adhoc
-from ._otel import observer
+from ._otel import active_observer
 from ._retry import RetryPolicy
 from ._transport import (
     DEFAULT_MAX_CONNECTIONS,
@@ -27,7 +28,7 @@ from ._transport import (
     Connection,
     WireProtocol,
 )
-from .errors import UnsupportedOperationError, ValidationError
+from .errors import NodeSMSError, UnsupportedOperationError, ValidationError
 from .resources.contact import ContactResource
 from .resources.mo import MoResource
 from .resources.sms import SmsResource
@@ -305,7 +306,15 @@ class Calls:
     operation belongs in :meth:`call`.)
     """
 
-    __slots__ = ("_protocol", "_protocol_name", "_retry", "_timeout", "client", "clock")
+    __slots__ = (
+        "_first_limits",
+        "_protocol",
+        "_protocol_name",
+        "_retry",
+        "_timeout",
+        "client",
+        "clock",
+    )
 
     def __init__(
         self,
@@ -320,6 +329,7 @@ class Calls:
         self._protocol_name = protocol_name
         self._timeout = timeout
         self._retry = retry
+        self._first_limits = _limits(timeout, retry.deadline)
         self.clock = clock
         self.client = client
 
@@ -330,22 +340,41 @@ class Calls:
             raise UnsupportedOperationError(
                 f"{op.path} has no SOAP form; use a Client(protocol='json') for it"
             )
+        observe = active_observer()  # OpenTelemetry's span and counters, if configured
+        if observe is not None:
+            return await observe(op, body, self._attempts(op, body, 0), self._retry.run)
+        # RetryPolicy.run, with the first attempt made here: every suspension of a call passes
+        # through each coroutine frame around it, and most calls need only the one attempt.
+        retry = self._retry
+        started = time.monotonic()
+        try:
+            return await self._protocol.call(op, body, self._first_limits, 1)
+        except NodeSMSError as exc:
+            if not retry.retries(exc, op.effect):
+                raise
+            failure = exc
+        again = self._attempts(op, body, 1)
+        return await retry.after_failure(failure, started, again, op.effect, op.path)
+
+    def _attempts(
+        self, op: Operation[T], body: msgspec.Struct | None, made: int
+    ) -> Callable[[float], Awaitable[T]]:
+        """One attempt of ``op`` within the seconds left, numbered after the ``made`` ones."""
         protocol, timeout = self._protocol, self._timeout
-        total = timeout.total
-        attempt = 0
+        attempt = made
 
         async def once(remaining: float) -> T:
             nonlocal attempt
             attempt += 1
-            limits = (
-                timeout if total is not None and total <= remaining else timeout.within(remaining)
-            )
-            return await protocol.call(op, body, limits, attempt)
+            return await protocol.call(op, body, _limits(timeout, remaining), attempt)
 
-        observe = observer()  # OpenTelemetry's span and counters, if it is configured
-        if observe is not None and observe.active():
-            return await observe(op, body, once, self._retry.run)
-        return await self._retry.run(once, op.effect, op.path)
+        return once
+
+
+def _limits(timeout: Timeout, remaining: float) -> Timeout:
+    """``timeout``, cut to the seconds left of the call's deadline."""
+    total = timeout.total
+    return timeout if total is not None and total <= remaining else timeout.within(remaining)
 
 
 def _positive_int(value: object, field: str) -> None:

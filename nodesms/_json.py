@@ -82,7 +82,7 @@ class JsonProtocol:
         """
         error: NodeSMSError
         try:
-            envelope = self.decoder(op).decode(raw)
+            envelope = (self._decoders.get(op) or self.decoder(op)).decode(raw)
         except (msgspec.DecodeError, msgspec.ValidationError, *DECODE_FAILURES) as exc:
             error = _undecodable(raw, status, retry_after, exc)
         else:

@@ -50,6 +50,22 @@ def observer() -> Observer | None:
     return _observer
 
 
+def active_observer() -> Observer | None:
+    """The observer when a tracer or a meter provider is configured, else ``None``: what
+    every call asks first (see :meth:`Observer.active`)."""
+    observe = _observer if _observer is not _UNSET else observer()
+    if observe is None:
+        return None
+    # Neither of the API's globals set: two reads of a module dict, inline because every call
+    # of the client asks.
+    if (
+        observe._trace_globals.get("_TRACER_PROVIDER", _MISSING) is None
+        and observe._meter_globals.get("_METER_PROVIDER", _MISSING) is None
+    ):
+        return None
+    return observe if observe.active() else None
+
+
 def operation_name(op: Operation[Any]) -> str:
     """``/sms/create-otp`` → ``sms.create_otp``: the method's name, as users know it."""
     return op.path.strip("/").replace("/", ".").replace("-", "_")
@@ -70,6 +86,8 @@ class Observer:
             self._meters: object = importlib.import_module("opentelemetry.metrics._internal")
         except ImportError:
             self._meters = None
+        self._trace_globals: dict[str, Any] = vars(trace)
+        self._meter_globals: dict[str, Any] = vars(self._meters) if self._meters else {}
         self._tracer = trace.get_tracer("nodesms", __version__)
         meter = metrics.get_meter("nodesms", __version__)
         self._messages = meter.create_counter(

@@ -110,11 +110,28 @@ class RetryPolicy:
         try:
             return await attempt(self.deadline)
         except NodeSMSError as exc:
-            if self.max_attempts == 1 or not is_retryable(exc, effect):
+            if not self.retries(exc, effect):
                 raise
-            first_failure: NodeSMSError | None = exc
+            failure = exc
+        return await self.after_failure(failure, started, attempt, effect, operation)
+
+    def retries(self, exc: NodeSMSError, effect: Effect) -> bool:
+        """Whether a first attempt that failed with ``exc`` is tried again."""
+        return self.max_attempts > 1 and is_retryable(exc, effect)
+
+    async def after_failure(
+        self,
+        failure: NodeSMSError,
+        started: float,
+        attempt: Callable[[float], Awaitable[T]],
+        effect: Effect,
+        operation: str,
+    ) -> T:
+        """The rest of :meth:`run` once its first attempt, begun at ``time.monotonic()``
+        ``started``, failed with ``failure`` (which :meth:`retries`)."""
         # Most calls succeed at once, so tenacity is only set up once one has failed; it then
         # replays that failure as its first attempt and drives the rest.
+        first_failure: NodeSMSError | None = failure
 
         async def replay_then_attempt() -> T:
             nonlocal first_failure

@@ -302,10 +302,15 @@ class Connection:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             self._bind_loop(loop)
-        session = self._get_session()
+        session = self._session
+        if self.closed or session is None or session.closed:
+            session = self._get_session()  # raises, or makes the session
         if self._proxy_auth_in_request is not None:
             headers = Headers({**headers, **self._proxy_auth_in_request})
-        client_timeout = self._client_timeout(timeout)
+        if timeout is self._last_timeout:  # the usual case, without a call
+            client_timeout = self._last_client_timeout
+        else:
+            client_timeout = self._client_timeout(timeout)
         if not self._slots.try_take():
             client_timeout = await self._wait_for_slot(timeout, operation)
         task = asyncio.current_task()
