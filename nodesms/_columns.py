@@ -42,6 +42,7 @@ _CANONICAL_LENGTH = 13  # twelve digits and the separator
 # ASCII characters both GSM tables carry: deleting them (bytes.translate, one pass in C)
 # leaves what decides the encoding, usually a few letters per text.
 _ASCII_CARRIED = _ASCII_SINGLE + _ASCII_DOUBLE
+_ASCII_UNCARRIED = tuple(bytes([b]) for b in range(0x20, 0x80) if b not in _ASCII_CARRIED)
 _MAX_XID = 32
 
 _JSON = msgspec.json.Encoder()
@@ -98,6 +99,8 @@ def _outside_ascii(texts: Sequence[str]) -> str:
     encoded = _JSON.encode(texts)
     if b"\\" in encoded:
         encoded = "\n".join(texts).encode("utf-8")
+    elif encoded.isascii() and not any(char in encoded for char in _ASCII_UNCARRIED):
+        return ""  # ASCII texts (no control character: that would be escaped): all carried
     # Deleting ASCII bytes never cuts a multi-byte UTF-8 sequence: the rest still decodes.
     return encoded.translate(None, _ASCII_CARRIED).decode("utf-8")
 

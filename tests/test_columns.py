@@ -37,7 +37,7 @@ NUMBERS = st.sampled_from(
 TEXTS = st.one_of(
     st.text(alphabet='aZ0 .!\nçğİıŞüÖ€{^~Жé"\\\t\x1b🙂', max_size=90),
     st.text(alphabet="ab ış", min_size=70, max_size=400),
-    st.sampled_from(["", "   ", "Kod: 1234", "a\ud800b", "`"]),
+    st.sampled_from(["", "   ", "Kod: 1234", "a\ud800b", "`", "Kod\x7f"]),
 )
 XIDS = st.one_of(st.none(), st.sampled_from(["x1", "", "y" * 33, "z" * 32]), st.integers())
 ENCODINGS = st.sampled_from([None, *Encoding])
@@ -100,6 +100,12 @@ def test_uniform_batches_take_the_fast_path() -> None:
     pairs = [(f"90555{i:07d}", f'Kod "{i}" \\ {{x}}') for i in range(9)]  # escapes in the JSON
     assert decide(*columns(pairs), None) is Encoding.DEFAULT  # type: ignore[misc]
     assert decide(*columns(pairs), Encoding.UNICODE) is Encoding.UNICODE  # type: ignore[misc]
+    ascii_only = [("905550000001", "Kod: 1234"), ("905550000002", "[x] ~ |y|")]
+    assert decide(*columns(ascii_only), None) is Encoding.DEFAULT  # type: ignore[misc]
+    for unfit in ("Kod `1234`", "Kod\x7f"):  # ASCII that no GSM table has
+        batch = [("905550000001", "Kod"), ("905550000002", unfit)]
+        assert decide(*columns(batch), None) is Encoding.UNICODE  # type: ignore[misc]
+        assert decide(*columns(batch), Encoding.TURKISH) is None  # type: ignore[misc]
     with_xids = [Message("905550000001", "Merhaba", f"id-{i}") for i in range(3)]
     assert decide(*columns(with_xids), Encoding.TURKISH) is Encoding.TURKISH  # type: ignore[misc]
     chunk = _planner(None)._uniform(2, turkish)
