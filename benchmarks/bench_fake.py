@@ -62,7 +62,9 @@ def _status(pid: int) -> dict[str, int]:
 
 
 async def _send(base_url: str, total: int) -> None:
-    async with nodesms.Client(base_url, "demo", "demo") as client:
+    from nodesms.testing import DEFAULT_PASSWORD, DEFAULT_USERNAME  # the standalone's account
+
+    async with nodesms.Client(base_url, DEFAULT_USERNAME, DEFAULT_PASSWORD) as client:
         work = chunks(total, CHUNK)
 
         async def worker() -> None:
