@@ -78,6 +78,29 @@ def test_a_campaign_chunk_is_the_same_whichever_path_checks_it(
         assert fast == planner._checked(3, batch)
 
 
+@given(
+    st.lists(NUMBERS, min_size=1, max_size=5),
+    st.sampled_from(["Kod: 1234", "Şifre 1234", "Код 1", "Fiyat 5€ {x}", "a" * 100]),
+    ENCODINGS,
+)
+@settings(max_examples=500, deadline=None)
+def test_a_chunk_of_bare_numbers_is_the_same_whichever_path_checks_it(
+    numbers: list[object], content: str, encoding: Encoding | None
+) -> None:
+    options = CampaignOptions(
+        campaign_id="c",
+        sender="S",
+        title="T",
+        content=content,
+        text_given=True,
+        encoding=None if encoding is None else int(encoding),
+    )
+    planner = _Planner(options, None)
+    fast = planner._uniform(0, numbers)
+    if fast is not None:
+        assert fast == planner._checked(0, numbers)
+
+
 @given(batches(), st.sampled_from(["auto", *Encoding]))
 @settings(max_examples=1500, deadline=None)
 def test_a_create_body_is_the_same_whichever_path_checks_it(
