@@ -43,6 +43,7 @@ from ._numbers import normalize_number
 from ._operation import Effect
 from ._operations import SMS_CREATE
 from ._retry import is_retryable
+from ._rules import XID_MAX_LENGTH
 from ._validate import check_range, non_empty_str, opt_bool
 from .enums import Encoding, EncodingValue, SendingType, SmsType
 from .errors import APIError, ConcurrencyLimitError, NodeSMSError, ValidationError
@@ -85,7 +86,6 @@ MAX_CHUNK_SIZE = 1000
 """Messages per package at most: the gateway's own limit on a parameter list."""
 _MAX_CAMPAIGN_ID = 80  # leaves room for ".<chunk index>" within the 100 of a customID
 _CAMPAIGN_ID = re.compile(r"[A-Za-z0-9.\-_]{1,80}")
-_MAX_XID = 32
 
 
 class CampaignOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -326,8 +326,8 @@ class _Planner:
         if limit is not None and parts > limit:
             checked.fail(position, raw, f"text: {parts} SMS parts, more than max_parts={limit}")
             return
-        if xid is not None and (not isinstance(xid, str) or not 0 < len(xid) <= _MAX_XID):
-            checked.fail(position, raw, f"xid: must be 1-{_MAX_XID} characters")
+        if xid is not None and (not isinstance(xid, str) or not 0 < len(xid) <= XID_MAX_LENGTH):
+            checked.fail(position, raw, f"xid: must be 1-{XID_MAX_LENGTH} characters")
             return
         checked.messages.append(_PersonalNumber(nr=nr, msg=sent, xid=xid))
         checked.indexes.append(position)

@@ -24,6 +24,7 @@ from typing import Any, TypeAlias
 
 import msgspec
 
+from ._rules import XID_MAX_LENGTH
 from .enums import Encoding
 from .errors import ValidationError
 from .models import Message
@@ -43,7 +44,6 @@ _CANONICAL_LENGTH = 13  # twelve digits and the separator
 # leaves what decides the encoding, usually a few letters per text.
 _ASCII_CARRIED = _ASCII_SINGLE + _ASCII_DOUBLE
 _ASCII_UNCARRIED = tuple(bytes([b]) for b in range(0x20, 0x80) if b not in _ASCII_CARRIED)
-_MAX_XID = 32
 
 _JSON = msgspec.json.Encoder()
 _NUMBER = attrgetter("number")
@@ -115,7 +115,7 @@ def _valid_xids(xids: Column) -> bool:
     except TypeError:
         return False
     lengths = list(map(len, xids))
-    return min(lengths) > 0 and max(lengths) <= _MAX_XID
+    return min(lengths) > 0 and max(lengths) <= XID_MAX_LENGTH
 
 
 def parts(texts: Sequence[str], encoding: Encoding) -> list[int]:

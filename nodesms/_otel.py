@@ -82,12 +82,15 @@ class Observer:
         self._trace = trace
         self._metrics = metrics
         self._idle_tracers = (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
-        try:  # where the API keeps its meter provider; a move only costs the fast check
-            self._meters: object = importlib.import_module("opentelemetry.metrics._internal")
-        except ImportError:
-            self._meters = None
+        # The module dicts where the API keeps its providers (a move only costs the fast
+        # check: a missing global falls back to the API's function).
         self._trace_globals: dict[str, Any] = vars(trace)
-        self._meter_globals: dict[str, Any] = vars(self._meters) if self._meters else {}
+        try:
+            meters = importlib.import_module("opentelemetry.metrics._internal")
+        except ImportError:
+            self._meter_globals: dict[str, Any] = {}
+        else:
+            self._meter_globals = vars(meters)
         self._tracer = trace.get_tracer("nodesms", __version__)
         meter = metrics.get_meter("nodesms", __version__)
         self._messages = meter.create_counter(
@@ -165,7 +168,7 @@ class Observer:
         time)."""
         # The API's global, read directly: get_tracer_provider() looks in os.environ on every
         # call while none is set (2 µs). Should the API move it, the function is the fallback.
-        provider = getattr(self._trace, "_TRACER_PROVIDER", _MISSING)
+        provider = self._trace_globals.get("_TRACER_PROVIDER", _MISSING)
         if provider is None:
             return False
         if provider is _MISSING:
@@ -174,7 +177,7 @@ class Observer:
 
     def _counting(self) -> bool:
         """Whether a metrics SDK is configured (checked per call, like the tracer)."""
-        provider = getattr(self._meters, "_METER_PROVIDER", _MISSING)
+        provider = self._meter_globals.get("_METER_PROVIDER", _MISSING)
         if provider is None:
             return False
         if provider is _MISSING:

@@ -27,6 +27,7 @@ __all__ = [
     "PAGE_SIZE_MIN",
     "SECOND_FORMAT",
     "SET_BLACKLIST_MAX",
+    "XID_MAX_LENGTH",
     "CustomId",
     "FieldName",
     "KvkkValidity",
@@ -54,7 +55,12 @@ CustomId = Annotated[
 ]
 """A package's customID."""
 
-Xid = Annotated[str, Meta(min_length=1, max_length=32, description="1-32 characters")]
+XID_MAX_LENGTH = 32
+"""The longest xid, in characters (bulk sends check it column-wise too)."""
+Xid = Annotated[
+    str,
+    Meta(min_length=1, max_length=XID_MAX_LENGTH, description=f"1-{XID_MAX_LENGTH} characters"),
+]
 """A many-to-many recipient's own id."""
 
 # The vendor text sets no limit; resellers document 5-50 characters. The upper bound is kept
