@@ -28,7 +28,12 @@ NO_RETRY = RetryPolicy(max_attempts=1)
 
 # Numbers: Turkish mobiles and landlines in the ways people write them, foreign numbers with
 # and without a country code, garbage.
-national = st.from_regex(r"[2-58][0-9]{9}", fullmatch=True)
+# Mobiles (5xx) drawn as often as landlines: a fifth of them, as [2-58] alone drew, left
+# the accepted side of the creates with a handful of examples, and the module's closing
+# check (more than 50 sent) failing on an unlucky draw.
+national = st.one_of(
+    st.from_regex(r"5[0-9]{9}", fullmatch=True), st.from_regex(r"[2-48][0-9]{9}", fullmatch=True)
+)
 foreign = st.from_regex(r"[1-9][0-9]{5,15}", fullmatch=True)
 written = st.one_of(
     national.map(lambda n: "0" + n),
