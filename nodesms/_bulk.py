@@ -43,19 +43,12 @@ from ._numbers import normalize_number
 from ._operation import Effect
 from ._operations import SMS_CREATE
 from ._retry import is_retryable
-from ._rules import XID_MAX_LENGTH
+from ._rules import XID_MAX_LENGTH, plain_str
 from ._validate import check_range, non_empty_str, opt_bool
 from .enums import Encoding, EncodingValue, SendingType, SmsType
 from .errors import APIError, ConcurrencyLimitError, NodeSMSError, ValidationError
 from .models import Message, PackageCreated
-from .resources.sms import (
-    _CreateBody,
-    _future,
-    _personal_numbers,
-    _PersonalNumber,
-    _push,
-    _PushSettings,
-)
+from .resources.sms import _CreateBody, _future, _push, _PushSettings
 from .text import _SINGLE_CAPACITY, _parts_of, fit_text, resolve_encoding, segments
 
 if TYPE_CHECKING:
@@ -188,7 +181,7 @@ class Chunk(msgspec.Struct, frozen=True, kw_only=True):
     index: int
     custom_id: str
     size: int
-    messages: list[_PersonalNumber]
+    messages: list[Message]
     indexes: list[int]
     encoding: int
     parts: int
@@ -237,7 +230,7 @@ class _Planner:
         limit = self.options.max_parts
         if limit is not None and max(counts) > limit:
             return None
-        messages = _personal_numbers(numbers, texts, xids)
+        messages = _columns.wire(batch, numbers, texts)
         first = index * self.options.chunk_size
         return Chunk(
             index=index,
@@ -317,7 +310,7 @@ class _Planner:
             return
         else:
             try:
-                measured = self._measure(text)
+                measured = self._measure(plain_str(text))
             except ValidationError as exc:
                 checked.fail(position, raw, f"text: {exc.reason}")
                 return
@@ -329,7 +322,7 @@ class _Planner:
         if xid is not None and (not isinstance(xid, str) or not 0 < len(xid) <= XID_MAX_LENGTH):
             checked.fail(position, raw, f"xid: must be 1-{XID_MAX_LENGTH} characters")
             return
-        checked.messages.append(_PersonalNumber(nr=nr, msg=sent, xid=xid))
+        checked.messages.append(Message(nr, sent, None if xid is None else plain_str(xid)))
         checked.indexes.append(position)
         checked.encodings.append(encoding)
         checked.parts.append(parts)
@@ -341,11 +334,11 @@ class _Planner:
             checked.messages, checked.indexes, checked.encodings, checked.parts, strict=True
         ):
             if enc != encoding:
-                count = _parts_of(msg.msg, encoding)
+                count = _parts_of(msg.text, encoding)
                 if limit is not None and count > limit:
                     kept.fail(
                         index,
-                        msg.nr,
+                        msg.number,
                         f"text: {count} SMS parts in the package's encoding {encoding.name}, "
                         f"more than max_parts={limit}",
                     )
@@ -362,7 +355,7 @@ class _Checked:
     columns) and its failures."""
 
     def __init__(self, failures: list[BulkFailure] | None = None) -> None:
-        self.messages: list[_PersonalNumber] = []
+        self.messages: list[Message] = []
         self.indexes: list[int] = []
         self.encodings: list[int] = []
         self.parts: list[int] = []
@@ -577,7 +570,9 @@ def give_up(chunk: Chunk, outcome: ChunkOutcome) -> ChunkOutcome:
 
 def _refused(chunk: Chunk, error: str, code: str | None, reason: str) -> list[BulkFailure]:
     refused = [
-        BulkFailure(index, msg.nr, f"package {chunk.custom_id} refused: {reason}", error, code)
+        BulkFailure(
+            index, str(msg.number), f"package {chunk.custom_id} refused: {reason}", error, code
+        )
         for index, msg in zip(chunk.indexes, chunk.messages, strict=True)
     ]
     return sorted([*chunk.failures, *refused], key=_by_index)

@@ -201,7 +201,7 @@ def _measure(body: object) -> tuple[int, int] | None:
 
     numbers: Sequence[object] | None = getattr(body, "numbers", None)
     if numbers:
-        texts = [getattr(n, "msg", content) for n in numbers]
+        texts = [getattr(n, "text", content) for n in numbers]  # Messages, or bare numbers
     elif getattr(body, "number", None) is not None:
         texts = [content]
     else:

@@ -40,6 +40,7 @@ __all__ = [
     "Title",
     "Xid",
     "conform",
+    "plain_str",
 ]
 
 T = TypeVar("T")
@@ -116,13 +117,20 @@ def conform(value: Any, rule: Any, field: str, *, strict: bool = True) -> Any:
         ValidationError: naming ``field``, with the rule's words.
     """
     try:
-        return msgspec.convert(value, rule, strict=strict)
+        checked = msgspec.convert(value, rule, strict=strict)
     except msgspec.ValidationError as exc:
         raise ValidationError(_reason(str(exc), rule), field=field) from None
     except UnicodeEncodeError:  # msgspec reads a str as UTF-8: a lone surrogate cannot be
         raise ValidationError(
             "contains a lone surrogate, which cannot be sent", field=field
         ) from None
+    return plain_str(checked) if isinstance(checked, str) else checked
+
+
+def plain_str(value: str) -> str:
+    """``value`` as a plain ``str``: a subclass (``markupsafe.Markup`` from a template, a
+    ``StrEnum`` member) becomes its text, since msgspec encodes only ``str`` itself."""
+    return value if type(value) is str else str.__str__(value)
 
 
 def _reason(message: str, rule: Any) -> str:

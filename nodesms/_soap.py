@@ -263,15 +263,15 @@ def _fill(element: etree._Element, value: Any, field: str) -> None:
         raise TypeError(f"{field}: cannot put {type(value).__name__} into SOAP")
 
 
-_MESSAGE_FIELD = re.compile(r"numbers\[(\d+)\]\.(msg|xid)")
+_MESSAGE_FIELD = re.compile(r"numbers\[(\d+)\]\.(text|xid)")
 
 
 def _user_field(field: str) -> str:
-    """The parameter a user passed for a body field (``numbers[2].msg`` → ``messages[2]``)."""
+    """The parameter a user passed for a body field (``numbers[2].text`` → ``messages[2]``)."""
     match = _MESSAGE_FIELD.fullmatch(field)
     if match is not None:
         index, part = match.groups()
-        return f"messages[{index}]" if part == "msg" else f"messages[{index}].xid"
+        return f"messages[{index}]" if part == "text" else f"messages[{index}].xid"
     if field == "push_settings.url":
         return "push_url"
     return field

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar, cast
 
 from ._numbers import normalize_number
-from ._rules import CustomId, conform
+from ._rules import CustomId, conform, plain_str
 from .errors import ValidationError
 from .text import to_gsm
 
@@ -141,7 +141,7 @@ def _mix_up(value: enum.Enum, enum_type: type[Any]) -> str:
 
 
 def text(value: object, field: str) -> str:
-    """``value`` if it is a string UTF-8 can carry (no lone surrogates)."""
+    """``value`` if it is a string UTF-8 can carry (no lone surrogates), as a plain ``str``."""
     if not isinstance(value, str):
         raise ValidationError(f"must be a string, got {type(value).__name__}", field=field)
     if not value.isascii():
@@ -154,7 +154,7 @@ def text(value: object, field: str) -> str:
                 "probably decoded wrongly upstream",
                 field=field,
             ) from None
-    return value
+    return plain_str(value)
 
 
 def non_empty_str(value: object, field: str) -> str:

@@ -299,19 +299,30 @@ class ListData(msgspec.Struct, Generic[T], frozen=True):
 # --- inputs ------------------------------------------------------------------------------
 
 
-class Message(msgspec.Struct, Serialisable, frozen=True, gc=False):
+class Message(
+    msgspec.Struct,
+    Serialisable,
+    frozen=True,
+    gc=False,
+    omit_defaults=True,
+    rename={"number": "nr", "text": "msg"},
+):
     """One personalised message of a many-to-many send.
 
     Attributes:
         number: the recipient, in any form :func:`nodesms.normalize_number` accepts.
         text: the message for this recipient.
         xid: your own id for this recipient (up to 32 characters), echoed in reports.
+
+    Like every nodesms type, ``msgspec`` encodes it with the gateway's names: ``nr``, ``msg``
+    and ``xid`` (left out when ``None``), the item of a many-to-many request.
     """
 
-    # gc=False: a campaign makes one per recipient, and each allocation of a collectable
-    # type counts towards the next garbage collection even when nothing tracks it (a
-    # million messages cost about 1 µs each in collections). A frozen struct of strings and
-    # ints cannot be part of a reference cycle.
+    # The gateway's names: a bulk send whose messages need no change sends them as they are,
+    # without making a wire copy of each. gc=False: a campaign makes one per recipient, and
+    # each allocation of a collectable type counts towards the next garbage collection even
+    # when nothing tracks it (a million messages cost about 1 µs each in collections). A
+    # frozen struct of strings and ints cannot be part of a reference cycle.
 
     number: str | int
     text: str

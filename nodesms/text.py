@@ -130,6 +130,11 @@ def _char_class(chars: Iterable[str]) -> str:
 # building anything per character.
 _DEFAULT_UNFIT = re.compile(f"[^{_char_class(_SINGLE | set(_DEFAULT_DOUBLE))}]")
 _TURKISH_UNFIT = re.compile(f"[^{_char_class(_SINGLE | set(_TURKISH_DOUBLE))}]")
+# The same classes, repeated: a fullmatch of a run is one tight loop in C, half the cost of
+# searching for the first character outside it (the column checks want only a yes or no;
+# resolve_encoding also wants where).
+_DEFAULT_RUN = re.compile(f"[{_char_class(_SINGLE | set(_DEFAULT_DOUBLE))}]*")
+_TURKISH_RUN = re.compile(f"[{_char_class(_SINGLE | set(_TURKISH_DOUBLE))}]*")
 _TURKISH_DOUBLE_RE = re.compile(f"[{_char_class(_TURKISH_DOUBLE)}]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

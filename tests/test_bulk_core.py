@@ -51,7 +51,7 @@ async def test_plan_is_deterministic_and_reports_bad_items_with_their_index() ->
     assert [c.custom_id for c in chunks] == ["bahar-2026.0", "bahar-2026.1", "bahar-2026.2"]
     assert [c.size for c in chunks] == [3, 3, 1]
     first, second, third = chunks
-    assert [m.nr for m in first.messages] == [_number(1), _number(2)]
+    assert [m.number for m in first.messages] == [_number(1), _number(2)]
     assert first.indexes == [0, 1]
     assert first.encoding == Encoding.TURKISH
     assert [f.index for f in first.failures] == [2]
@@ -135,7 +135,7 @@ async def test_aplan_reads_an_async_iterable_and_skips_chunks_known_done() -> No
         chunks = [c async for c in aplan(numbers(), options, skip=lambda k: k == 1)]
     assert [c.index for c in chunks] == [0, 2]
     assert chunks[1].indexes == [8, 9]
-    assert chunks[1].messages[0].msg == "Merhaba"
+    assert chunks[1].messages[0].text == "Merhaba"
 
 
 @pytest.mark.parametrize(

@@ -157,6 +157,34 @@ async def test_a_mapping_of_number_to_text() -> None:
     assert [(f.index, f.number) for f in result.failed] == [(1, "x")]
 
 
+class Markup(str):
+    """A str subclass, as a template engine's output (``markupsafe.Markup``) is."""
+
+
+async def test_str_subclasses_go_out_as_their_text() -> None:
+    # msgspec encodes only str itself: a subclass once crashed the campaign at encoding.
+    messages = [
+        Message(Markup(_number(1)), "Merhaba"),
+        Message(_number(2), Markup("Sayın <b>Ayşe</b>")),
+        Message(_number(3), "Kod 1", xid=Markup("x-3")),
+    ]
+    async with FakeGateway() as gw, gw.client() as client:
+        result = await client.sms.send_bulk(
+            messages, campaign_id="markup", sender=SENDER, title="T", content=Markup("Duyuru")
+        )
+        one = await client.sms.create(
+            sender=Markup(SENDER),
+            title=Markup("T"),
+            content="Duyuru",
+            messages=[(Markup(_number(4)), Markup("Merhaba")), (_number(5), "Selam")],
+        )
+    assert (result.messages, result.failed) == (3, [])
+    package = gw.package(result.pkg_ids[0])
+    assert package.numbers == [_number(1), _number(2), _number(3)]
+    assert package.messages == ["Merhaba", "Sayın <b>Ayşe</b>", "Kod 1"]
+    assert gw.package(one.pkg_id).messages == ["Merhaba", "Selam"]
+
+
 async def test_check_credit_refuses_before_sending_and_reports_what_was_spent() -> None:
     async with FakeGateway(credit=1_500) as gw, gw.client() as client:
         messages = list(_messages(2_000))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from decimal import Decimal
 
 import msgspec
 import pytest
@@ -15,11 +16,18 @@ from nodesms._bulk import CampaignOptions, _Planner
 from nodesms._columns import columns, decide
 from nodesms.resources.sms import _personal, _personal_checked
 
+
+class Markup(str):
+    """A str subclass, as a template engine's output (``markupsafe.Markup``) is."""
+
+
 # Canonical numbers, numbers the per-message checks normalise, and ones they refuse (a
-# newline inside, an Arabic-Indic digit, a landline, too short, not a str).
+# newline inside, an Arabic-Indic digit, a landline, too short, not a str); a str subclass.
 NUMBERS = st.sampled_from(
     [
         "905550000001",
+        Markup("905550000008"),
+        Decimal("905550000009"),
         "905550000002",
         "905320000003",
         "+90 555 000 00 04",
@@ -37,9 +45,11 @@ NUMBERS = st.sampled_from(
 TEXTS = st.one_of(
     st.text(alphabet='aZ0 .!\nçğİıŞüÖ€{^~Жé"\\\t\x1b🙂', max_size=90),
     st.text(alphabet="ab ış", min_size=70, max_size=400),
-    st.sampled_from(["", "   ", "Kod: 1234", "a\ud800b", "`", "Kod\x7f"]),
+    st.sampled_from(["", "   ", "Kod: 1234", "a\ud800b", "`", "Kod\x7f", Markup("Kod <b>1</b>")]),
 )
-XIDS = st.one_of(st.none(), st.sampled_from(["x1", "", "y" * 33, "z" * 32]), st.integers())
+XIDS = st.one_of(
+    st.none(), st.sampled_from(["x1", "", "y" * 33, "z" * 32, Markup("x2")]), st.integers()
+)
 ENCODINGS = st.sampled_from([None, *Encoding])
 
 
@@ -73,9 +83,18 @@ def test_a_campaign_chunk_is_the_same_whichever_path_checks_it(
     batch: list[object], encoding: Encoding | None, max_parts: int | None
 ) -> None:
     planner = _planner(encoding, max_parts)
-    fast = planner._uniform(3, batch)
+    fast, checked = planner._uniform(3, batch), planner._checked(3, batch)
     if fast is not None:
-        assert fast == planner._checked(3, batch)
+        assert fast == checked
+    _assert_plain(checked.messages)  # what both send: plain strs, which msgspec encodes
+
+
+def _assert_plain(messages: list[Message]) -> None:
+    msgspec.json.encode(messages)
+    for message in messages:
+        assert type(message.number) is str
+        assert type(message.text) is str
+        assert message.xid is None or type(message.xid) is str
 
 
 @given(
@@ -96,9 +115,10 @@ def test_a_chunk_of_bare_numbers_is_the_same_whichever_path_checks_it(
         encoding=None if encoding is None else int(encoding),
     )
     planner = _Planner(options, None)
-    fast = planner._uniform(0, numbers)
+    fast, checked = planner._uniform(0, numbers), planner._checked(0, numbers)
     if fast is not None:
-        assert fast == planner._checked(0, numbers)
+        assert fast == checked
+    _assert_plain(checked.messages)
 
 
 @given(batches(), st.sampled_from(["auto", *Encoding]))
@@ -110,9 +130,11 @@ def test_a_create_body_is_the_same_whichever_path_checks_it(
 
     def outcome(check: object) -> object:
         try:
-            return check(batch, encoding, chosen)  # type: ignore[operator]
+            personal, package = check(batch, encoding, chosen)  # type: ignore[operator]
         except ValidationError as exc:
             return (exc.field, exc.reason)
+        _assert_plain(personal)
+        return personal, package
 
     assert outcome(_personal) == outcome(_personal_checked)
 
@@ -139,7 +161,7 @@ def test_uniform_batches_take_the_fast_path() -> None:
         None,
     )._uniform(0, ["905550000001", "905550000002"])
     assert bare is not None
-    assert [m.msg for m in bare.messages] == ["Şifre", "Şifre"]
+    assert [m.text for m in bare.messages] == ["Şifre", "Şifre"]
 
 
 @pytest.mark.parametrize(
@@ -152,6 +174,10 @@ def test_uniform_batches_take_the_fast_path() -> None:
         (["905550000001"], [" \n"], None),  # blank
         (["905550000001"], ["a\ud800"], None),  # a lone surrogate
         (["905550000001"], [b"bytes"], None),
+        ([Markup("905550000001")], ["a"], None),  # sent as a plain str: made one by one
+        ([Decimal("905550000001")], ["a"], None),  # JSON would write it as a string
+        (["905550000001"], [Markup("a")], None),
+        (["905550000001"], ["a"], [Markup("x")]),
         (["905550000001", "905550000002"], ["a", "b"], ["x", None]),  # some xids only
         (["905550000001"], ["a"], ["x" * 33]),
         ([], [], None),
@@ -170,7 +196,7 @@ def test_a_text_an_explicit_table_must_change_is_left_to_the_per_message_checks(
     assert decide(*columns(batch), Encoding.DEFAULT) is None  # type: ignore[misc]
     with caplog.at_level(logging.INFO, logger="nodesms"):
         personal, chosen = _personal(batch, Encoding.DEFAULT, Encoding.DEFAULT)
-    assert [p.msg for p in personal] == ["Sifre", "Kod"]
+    assert [p.text for p in personal] == ["Sifre", "Kod"]
     assert chosen is Encoding.DEFAULT
     assert "messages[0]: replaced 1 characters" in caplog.text
 

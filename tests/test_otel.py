@@ -105,6 +105,23 @@ async def test_one_span_per_operation_covering_its_retries(
         assert after.get(key, 0) - before.get(key, 0) == grew, name
 
 
+async def test_a_many_to_many_send_counts_each_recipients_own_text(
+    spans: InMemorySpanExporter,
+) -> None:
+    long_text = "Sayın müşterimiz, " * 10  # two Turkish parts; the content takes one
+    async with FakeGateway() as gw, gw.client() as client:
+        await client.sms.create(
+            sender="NODESMS",
+            title="T",
+            content="K",
+            messages=[(NUMBERS[0], TEXT), (NUMBERS[1], long_text)],
+        )
+    (span,) = nodesms_spans(spans)
+    attributes = dict(span.attributes or {})
+    assert (attributes["nodesms.recipients"], attributes["nodesms.parts"]) == (2, 1 + 2)
+    assert_no_personal_data(span)
+
+
 async def test_a_failed_operation_records_its_error(spans: InMemorySpanExporter) -> None:
     async with FakeGateway(credit=0) as gw, gw.client() as client:
         with pytest.raises(nodesms.InsufficientCreditError):

@@ -104,14 +104,6 @@ class _PeriodicSettings(Body, frozen=True, kw_only=True, omit_defaults=True):
     amount: PeriodAmount | None = None
 
 
-class _PersonalNumber(Body, frozen=True, omit_defaults=True, gc=False):
-    # Positional too: bulk sends build a chunk's thousand with one map (see _columns);
-    # gc=False as nodesms.Message (strings only: no reference cycle).
-    nr: str
-    msg: str
-    xid: Xid | None = None
-
-
 class _KvkkFields(msgspec.Struct, frozen=True):
     first_name: str = field(name="FIRST_NAME")
     last_name: str = field(name="LAST_NAME")
@@ -144,7 +136,7 @@ class _CreateBody(_SendBody, frozen=True, kw_only=True, omit_defaults=True):
     type: int
     sending_type: int = field(name="sendingType")
     number: str | None = None
-    numbers: list[str] | list[_PersonalNumber] | None = None
+    numbers: list[str] | list[Message] | None = None
     title: Title
     validity: SmsValidity | None = None
     sending_date: str | None = field(default=None, name="sendingDate")
@@ -331,7 +323,7 @@ class SmsResource(Resource):
                 field="sending_type",
             )
         wire_number: str | None = None
-        wire_numbers: list[str] | list[_PersonalNumber] | None = None
+        wire_numbers: list[str] | list[Message] | None = None
         content, chosen = _fit(content, encoding)
         if number is not None:
             wire_number = check_number(number, "number")
@@ -345,7 +337,7 @@ class SmsResource(Resource):
                 check_max_parts(content, chosen, max_parts, "content")
             else:  # the content only describes a many-to-many package; the texts are sent
                 for index, item in enumerate(personal):
-                    check_max_parts(item.msg, chosen, max_parts, f"messages[{index}]")
+                    check_max_parts(item.text, chosen, max_parts, f"messages[{index}]")
         body = _CreateBody(
             type=_required_enum(type, SmsType, "type"),
             sending_type=inferred,
@@ -894,7 +886,7 @@ def _log_replaced(field: str, replaced: int, chosen: Encoding) -> None:
 
 def _personal(
     messages: object, encoding: object, chosen: Encoding
-) -> tuple[list[_PersonalNumber], Encoding]:
+) -> tuple[list[Message], Encoding]:
     """The many-to-many recipients, and the package's one encoding: with ``"auto"``, the
     smallest that carries every text (``chosen`` is the content's)."""
     if isinstance(messages, Mapping):
@@ -907,17 +899,17 @@ def _personal(
         numbers, texts, xids = split
         needed = _columns.decide(numbers, texts, xids, None if auto else chosen)
         if needed is not None:
-            return _personal_numbers(numbers, texts, xids), max(chosen, needed)
+            return _columns.wire(pairs, numbers, texts), max(chosen, needed)
     return _personal_checked(pairs, encoding, chosen)
 
 
 def _personal_checked(
     pairs: list[object], encoding: object, chosen: Encoding
-) -> tuple[list[_PersonalNumber], Encoding]:
+) -> tuple[list[Message], Encoding]:
     """:func:`_personal` message by message: the first bad message raises, named by its
     index."""
     auto = isinstance(encoding, str)
-    out: list[_PersonalNumber] = []
+    out: list[Message] = []
     for index, entry in enumerate(pairs):
         # Checked under a placeholder field, named with its index only for an error: two
         # f-strings per message cost more than some of the checks.
@@ -940,19 +932,10 @@ def _personal_checked(
             _log_replaced(f"messages[{index}]", replaced, needed)
         if auto:
             chosen = max(chosen, needed)  # "auto" never changes the text: only the choice
-        out.append(_PersonalNumber(nr=nr, msg=sent, xid=checked_xid))
+        out.append(Message(nr, sent, checked_xid))
     if not out:
         raise ValidationError("must not be empty", field="messages")
     return out, chosen
-
-
-def _personal_numbers(
-    numbers: _columns.Column, texts: _columns.Column, xids: _columns.Column | None
-) -> list[_PersonalNumber]:
-    """The wire items of messages :func:`nodesms._columns.decide` passed as they are."""
-    if xids is None:
-        return list(map(_PersonalNumber, numbers, texts))
-    return list(map(_PersonalNumber, numbers, texts, xids))
 
 
 _ITEM = "messages[]"
