@@ -31,7 +31,7 @@ from __future__ import annotations
 import enum
 import itertools
 import re
-from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
@@ -168,24 +168,33 @@ class Chunk(msgspec.Struct, frozen=True, kw_only=True):
     """One package's worth of a campaign.
 
     Attributes:
-        index: ``k``: the chunk's position; its input messages start at ``k * chunk_size``.
+        index: ``k``: the chunk's position.
         custom_id: ``f"{campaign_id}.{k}"``.
+        first: the input index of its first message (``k * chunk_size``).
         size: how many input messages the chunk covers (valid or not).
         messages: the valid messages, normalised, as the wire takes them.
-        indexes: the input index of each of ``messages``.
         encoding: the package's encoding: the one every text fits (the cheapest with "auto").
         parts: SMS parts of ``messages`` in that encoding, summed.
         failures: the chunk's messages that failed validation.
+        indexes: the input index of each of ``messages``, or ``None`` when they are all of
+            the chunk's input, in order (the usual case: see :meth:`positions`).
     """
 
     index: int
     custom_id: str
+    first: int
     size: int
     messages: list[Message]
-    indexes: list[int]
     encoding: int
     parts: int
     failures: list[BulkFailure]
+    indexes: list[int] | None = None
+
+    def positions(self) -> Sequence[int]:
+        """The input index of each of ``messages``."""
+        if self.indexes is None:
+            return range(self.first, self.first + self.size)
+        return self.indexes
 
 
 class _Planner:
@@ -230,14 +239,12 @@ class _Planner:
         limit = self.options.max_parts
         if limit is not None and max(counts) > limit:
             return None
-        messages = _columns.wire(batch, numbers, texts)
-        first = index * self.options.chunk_size
         return Chunk(
             index=index,
             custom_id=self.options.custom_id(index),
+            first=index * self.options.chunk_size,
             size=len(batch),
-            messages=messages,
-            indexes=list(range(first, first + len(batch))),
+            messages=_columns.wire(batch, numbers, texts),
             encoding=encoding,
             parts=sum(counts),
             failures=[],
@@ -272,12 +279,14 @@ class _Planner:
         return Chunk(
             index=index,
             custom_id=self.options.custom_id(index),
+            first=first,
             size=len(batch),
             messages=checked.messages,
-            indexes=checked.indexes,
             encoding=encoding,
             parts=sum(checked.parts),
             failures=sorted(checked.failures, key=_by_index),
+            # Every input message valid: they are the chunk's input in order.
+            indexes=None if len(checked.messages) == len(batch) else checked.indexes,
         )
 
     def _check(self, checked: _Checked, position: int, item: object) -> None:
@@ -573,7 +582,7 @@ def _refused(chunk: Chunk, error: str, code: str | None, reason: str) -> list[Bu
         BulkFailure(
             index, str(msg.number), f"package {chunk.custom_id} refused: {reason}", error, code
         )
-        for index, msg in zip(chunk.indexes, chunk.messages, strict=True)
+        for index, msg in zip(chunk.positions(), chunk.messages, strict=True)
     ]
     return sorted([*chunk.failures, *refused], key=_by_index)
 

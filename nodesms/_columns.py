@@ -4,16 +4,17 @@ A bulk send checks every message: its number, the encoding its text needs, its S
 Message by message, that is a dozen Python calls and a regex scan each, most of the client's
 CPU in a campaign. Most batches are uniform, though: numbers already in the canonical
 ``905xxxxxxxxx`` form, texts that one table carries as they are, no xid or valid ones. For such
-a batch, :func:`columns` takes the fields out with C-level maps, :func:`decide` checks every
-number with a few passes over the joined numbers and every text with one scan over their JSON
-encoding, and :func:`wire` gives the items to send: a batch of :class:`~nodesms.Message` s is
-sent as it is (it encodes with the gateway's names).
+a batch, :func:`columns` reads the fields out, :func:`decide` checks every number with a few
+C passes over the numbers' JSON encoding and every text with one scan over theirs, and
+:func:`wire` gives the items to send: a batch of :class:`~nodesms.Message` s is sent as it is
+(it encodes with the gateway's names).
 
 :func:`decide` only ever says yes to a batch that the per-message checks would pass unchanged,
 with the same package encoding; for anything else (a number to normalise, a text to replace or
-refuse, a bad xid, a lone surrogate) it returns ``None``, and the caller checks message by
-message, which finds, names and reports each problem as before. The fast path decides sooner,
-never differently (``tests/test_columns.py`` checks that on generated batches).
+refuse, a bad xid, a lone surrogate, a str subclass) it returns ``None``, and the caller
+checks message by message, which finds, names and reports each problem as before. The fast
+path decides sooner, never differently (``tests/test_columns.py`` checks that on generated
+batches).
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def _canonical(numbers: Column) -> bool:
     normalize_number returns unchanged), checked with C passes over their JSON encoding."""
     count = len(numbers)
     try:
-        "".join(numbers)  # a number that is not a str
+        "".join(numbers)  # a number that is not a str (JSON writes a Decimal as a string)
         encoded = _JSON.encode(numbers)  # a str subclass, which is sent as a plain str
     except TypeError:
         return False
@@ -111,7 +112,7 @@ def _canonical(numbers: Column) -> bool:
     step = _CANONICAL_LENGTH + 3
     return (
         len(encoded) == step * count + 1
-        and encoded[1::step] == encoded[14::step] == b'"' * count
+        and encoded[1::step] == encoded[step - 1 :: step] == b'"' * count
         and encoded[2::step] == b"9" * count
         and encoded[3::step] == b"0" * count
         and encoded[4::step] == b"5" * count

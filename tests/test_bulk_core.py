@@ -52,12 +52,12 @@ async def test_plan_is_deterministic_and_reports_bad_items_with_their_index() ->
     assert [c.size for c in chunks] == [3, 3, 1]
     first, second, third = chunks
     assert [m.number for m in first.messages] == [_number(1), _number(2)]
-    assert first.indexes == [0, 1]
+    assert list(first.positions()) == [0, 1]
     assert first.encoding == Encoding.TURKISH
     assert [f.index for f in first.failures] == [2]
     assert first.failures[0].reason.startswith("number:")
     assert [f.index for f in second.failures] == [3, 5]
-    assert second.indexes == [4]
+    assert list(second.positions()) == [4]
     assert second.parts == 14  # 2000 GSM characters, 153 a part
     assert third.messages == []
     assert "content=" in third.failures[0].reason
@@ -77,7 +77,7 @@ async def test_parts_are_counted_in_the_package_encoding_and_max_parts_applies()
             [(_number(1), long_gsm), (_number(2), "ğ"), (_number(3), "b" * 200)], options
         )
     assert chunk.encoding == Encoding.TURKISH
-    assert chunk.indexes == [1]
+    assert list(chunk.positions()) == [1]
     assert [f.index for f in chunk.failures] == [0, 2]
     assert "max_parts=1" in chunk.failures[0].reason
 
@@ -134,7 +134,8 @@ async def test_aplan_reads_an_async_iterable_and_skips_chunks_known_done() -> No
         )
         chunks = [c async for c in aplan(numbers(), options, skip=lambda k: k == 1)]
     assert [c.index for c in chunks] == [0, 2]
-    assert chunks[1].indexes == [8, 9]
+    assert list(chunks[1].positions()) == [8, 9]
+    assert chunks[1].indexes is None  # all of its input, in order: nothing to list
     assert chunks[1].messages[0].text == "Merhaba"
 
 

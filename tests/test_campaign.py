@@ -310,6 +310,24 @@ async def test_a_chunk_refused_for_good_fails_its_messages_and_the_rest_goes_on(
     assert progress[-1].failed == 10
 
 
+async def test_a_refused_later_chunk_names_its_messages_by_their_input_index() -> None:
+    async with FakeGateway() as gw, gw.client() as client:
+        gw.faults.push("/sms/create", Fault.latency(0), Fault.error("ERR_INVALID_PARAM"))
+        result = await client.sms.send_bulk(
+            [*_messages(25), Message("12", "kısa numara"), *_messages(30, start=26)],
+            campaign_id="c",
+            sender=SENDER,
+            title="T",
+            chunk_size=10,
+            max_concurrency=1,
+        )
+    # Chunk 1 (input 10-19, checked column-wise) was refused; chunk 2 (checked message by
+    # message) went out without its bad number, input 25.
+    assert [f.index for f in result.failed] == [*range(10, 20), 25]
+    assert result.failed[-1].reason.startswith("number:")
+    assert [p.custom_id for p in result.packages] == ["c.0", "c.2"]
+
+
 async def test_wait_returns_final_packages_batching_ids_into_few_list_calls() -> None:
     async with FakeGateway(credit=10**6) as gw, gw.client() as client:
         result = await client.sms.send_bulk(
