@@ -371,7 +371,7 @@ class _Checked:
         self.failures: list[BulkFailure] = [] if failures is None else failures
 
     def fail(self, position: int, number: object, reason: str) -> None:
-        shown = number if isinstance(number, str) else repr(number)
+        shown = plain_str(number) if isinstance(number, str) else repr(number)
         self.failures.append(BulkFailure(position, shown, reason, "ValidationError"))
 
 

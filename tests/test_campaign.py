@@ -161,16 +161,22 @@ class Markup(str):
     """A str subclass, as a template engine's output (``markupsafe.Markup``) is."""
 
 
-async def test_str_subclasses_go_out_as_their_text() -> None:
+async def test_str_subclasses_go_out_as_their_text(tmp_path: Path) -> None:
     # msgspec encodes only str itself: a subclass once crashed the campaign at encoding.
     messages = [
         Message(Markup(_number(1)), "Merhaba"),
         Message(_number(2), Markup("Sayın <b>Ayşe</b>")),
         Message(_number(3), "Kod 1", xid=Markup("x-3")),
+        Message(Markup("12"), "kısa numara"),  # its failure goes into the journal
     ]
     async with FakeGateway() as gw, gw.client() as client:
         result = await client.sms.send_bulk(
-            messages, campaign_id="markup", sender=SENDER, title="T", content=Markup("Duyuru")
+            messages,
+            campaign_id="markup",
+            sender=SENDER,
+            title="T",
+            content=Markup("Duyuru"),
+            journal=tmp_path / "markup.sqlite",
         )
         one = await client.sms.create(
             sender=Markup(SENDER),
@@ -178,7 +184,8 @@ async def test_str_subclasses_go_out_as_their_text() -> None:
             content="Duyuru",
             messages=[(Markup(_number(4)), Markup("Merhaba")), (_number(5), "Selam")],
         )
-    assert (result.messages, result.failed) == (3, [])
+    assert result.messages == 3
+    assert [(f.index, f.number, type(f.number)) for f in result.failed] == [(3, "12", str)]
     package = gw.package(result.pkg_ids[0])
     assert package.numbers == [_number(1), _number(2), _number(3)]
     assert package.messages == ["Merhaba", "Sayın <b>Ayşe</b>", "Kod 1"]
