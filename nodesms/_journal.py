@@ -91,7 +91,11 @@ class Journal:
         async with self._lock:
             batch, self._pending = self._pending, []
             if batch:
-                await anyio.to_thread.run_sync(_write, self._db, batch)
+                # Shielded: a batch taken is written. The runner cancels the flushing task when
+                # the campaign ends; cancelled at the thread call's own checkpoint, the batch
+                # was lost (neither written nor pending for aclose), and a rerun sent it again.
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(_write, self._db, batch)
 
     async def run(self, interval: float = 0.2) -> None:
         """Flush every ``interval`` seconds until cancelled (a runner's background task)."""

@@ -9,10 +9,14 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import anyio
+import anyio.lowlevel
 import pytest
 
 import nodesms
-from nodesms import BulkProgress, Message, RetryPolicy
+from nodesms import BulkProgress, Encoding, Message, PackageCreated, RetryPolicy
+from nodesms._bulk import CampaignOptions, ChunkOutcome, OutcomeKind
+from nodesms._journal import Journal
 from nodesms.testing import FakeGateway, Fault
 
 pytestmark = pytest.mark.anyio
@@ -241,6 +245,30 @@ async def test_the_journal_makes_a_rerun_skip_done_chunks_without_requests(tmp_p
         (2, "bahar.2", 1000),
         (3, "bahar.3", 500),
     ]
+
+
+async def test_a_flush_cancelled_midway_still_writes_what_it_took(tmp_path: Path) -> None:
+    # The runner cancels the journal's flushing task when the campaign ends: a cancellation
+    # landing between taking the pending chunks and writing them once lost them.
+    options = CampaignOptions(campaign_id="c", sender=SENDER, title="T", content="T")
+    sent = ChunkOutcome(
+        index=0,
+        custom_id="c.0",
+        kind=OutcomeKind.SENT,
+        package=PackageCreated(pkg_id=1, custom_id="c.0", encoding=Encoding.DEFAULT),
+        messages=1,
+        parts=1,
+    )
+    journal = await Journal.open(tmp_path / "j.sqlite", options)
+    journal.record(sent)
+    async with anyio.create_task_group() as group:
+        group.start_soon(journal.flush)
+        await anyio.lowlevel.checkpoint()  # the flush runs up to its lock's own yield
+        group.cancel_scope.cancel()
+    await journal.aclose()
+    reopened = await Journal.open(tmp_path / "j.sqlite", options)
+    await reopened.aclose()
+    assert list(reopened.done) == [0]
 
 
 async def test_a_foreign_or_future_journal_is_refused(tmp_path: Path) -> None:
