@@ -26,15 +26,9 @@ import msgspec
 
 from ._rules import XID_MAX_LENGTH
 from .enums import Encoding
+from .errors import ValidationError
 from .models import Message
-from .text import (
-    _ASCII_DOUBLE,
-    _ASCII_SINGLE,
-    _DEFAULT_RUN,
-    _SINGLE_CAPACITY,
-    _TURKISH_RUN,
-    _parts_of,
-)
+from .text import _ASCII_DOUBLE, _ASCII_SINGLE, _SINGLE_CAPACITY, _parts_of, resolve_encoding
 
 __all__ = ["Column", "columns", "decide", "parts", "wire"]
 
@@ -84,10 +78,11 @@ def decide(
             or (xids is not None and not _valid_xids(xids))
         ):
             return None
-        outside = _outside_ascii(texts)  # TypeError: a str subclass
-    except (TypeError, UnicodeError):  # UnicodeError: a lone surrogate, which UTF-8 lacks
+        # TypeError: a str subclass; UnicodeError: a lone surrogate, which UTF-8 lacks;
+        # ValidationError: a text the table asked for must change.
+        return resolve_encoding(_outside_ascii(texts), "auto" if want is None else want)
+    except (TypeError, UnicodeError, ValidationError):
         return None
-    return _encoding_of(outside, want)
 
 
 def wire(batch: list[object], numbers: Column, texts: Column) -> list[Message]:
@@ -134,22 +129,6 @@ def _outside_ascii(texts: Sequence[str]) -> str:
         return ""  # ASCII texts (no control character: that would be escaped): all carried
     # Deleting ASCII bytes never cuts a multi-byte UTF-8 sequence: the rest still decodes.
     return encoded.translate(None, _ASCII_CARRIED).decode("utf-8")
-
-
-def _encoding_of(outside: str, want: Encoding | None) -> Encoding | None:
-    """What :func:`~nodesms.text.resolve_encoding` decides for texts whose characters outside
-    the carried ASCII are ``outside``; ``None`` where it would replace or refuse (``outside``
-    holds no lone surrogate: UTF-8 could not have carried it)."""
-    if want is not Encoding.UNICODE:
-        if _DEFAULT_RUN.fullmatch(outside):
-            return Encoding.DEFAULT if want is None else want
-        if want is Encoding.DEFAULT:
-            return None
-        if _TURKISH_RUN.fullmatch(outside):
-            return Encoding.TURKISH
-        if want is Encoding.TURKISH:
-            return None
-    return Encoding.UNICODE
 
 
 def _valid_xids(xids: Column) -> bool:

@@ -126,15 +126,16 @@ def _char_class(chars: Iterable[str]) -> str:
     return "".join(re.escape(c) for c in sorted(chars))
 
 
+_DEFAULT_CLASS = _char_class(_SINGLE | set(_DEFAULT_DOUBLE))
+_TURKISH_CLASS = _char_class(_SINGLE | set(_TURKISH_DOUBLE))
 # A negated character class is scanned in C: the first character a table lacks, without
 # building anything per character.
-_DEFAULT_UNFIT = re.compile(f"[^{_char_class(_SINGLE | set(_DEFAULT_DOUBLE))}]")
-_TURKISH_UNFIT = re.compile(f"[^{_char_class(_SINGLE | set(_TURKISH_DOUBLE))}]")
-# The same classes, repeated: a fullmatch of a run is one tight loop in C, half the cost of
-# searching for the first character outside it (the column checks want only a yes or no;
-# resolve_encoding also wants where).
-_DEFAULT_RUN = re.compile(f"[{_char_class(_SINGLE | set(_DEFAULT_DOUBLE))}]*")
-_TURKISH_RUN = re.compile(f"[{_char_class(_SINGLE | set(_TURKISH_DOUBLE))}]*")
+_DEFAULT_UNFIT = re.compile(f"[^{_DEFAULT_CLASS}]")
+_TURKISH_UNFIT = re.compile(f"[^{_TURKISH_CLASS}]")
+# The same classes, repeated: the end of a match of the run is where the first character
+# outside it is, found in one tight loop in C at half the cost of searching for it.
+_DEFAULT_RUN = re.compile(f"[{_DEFAULT_CLASS}]*")
+_TURKISH_RUN = re.compile(f"[{_TURKISH_CLASS}]*")
 _TURKISH_DOUBLE_RE = re.compile(f"[{_char_class(_TURKISH_DOUBLE)}]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -229,16 +230,17 @@ def resolve_encoding(text: str, encoding: Encoding | EncodingValue | Literal["au
     if not isinstance(text, str):
         raise ValidationError(f"must be a str, not {type(text).__name__}", field="content")
     if want is not _UNICODE:
-        unfit = _DEFAULT_UNFIT.search(text)
-        if unfit is None:
+        unfit = _DEFAULT_RUN.match(text).end()  # type: ignore[union-attr]  # a run always matches
+        if unfit == len(text):
             return _DEFAULT if want is None else want
         if want is _DEFAULT:
-            raise _unfit_error(text, unfit.start(), want)
-        unfit = _TURKISH_UNFIT.search(text, unfit.start())
-        if unfit is None:
+            raise _unfit_error(text, unfit, want)
+        # Everything before it is in the default alphabet, which TURKISH carries too.
+        unfit = _TURKISH_RUN.match(text, unfit).end()  # type: ignore[union-attr]
+        if unfit == len(text):
             return _TURKISH
         if want is _TURKISH:
-            raise _unfit_error(text, unfit.start(), want)
+            raise _unfit_error(text, unfit, want)
     # UCS-2 carries every code point but a lone surrogate (a str holds no surrogate pairs).
     lone = _SURROGATE.search(text)
     if lone is not None:
